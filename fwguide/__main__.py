@@ -1,0 +1,3 @@
+from fwguide.cli import main
+
+main()

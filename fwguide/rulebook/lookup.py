@@ -1,0 +1,33 @@
+"""Find a category by id, title or alias; suggest the closest names on a typo."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from fwguide.errors import FwguideError
+from fwguide.rulebook.schema import Category, Rulebook
+
+
+def normalize_name(text: str) -> str:
+    """How category names compare: case, spaces, hyphens and underscores do not matter."""
+    return re.sub(r"[\s_\-/&]+", " ", text.strip().lower()).strip()
+
+
+def name_index(rulebook: Rulebook) -> dict[str, Category]:
+    index: dict[str, Category] = {}
+    for category in rulebook.categories:
+        for name in (category.id, category.title, *category.aliases):
+            index.setdefault(normalize_name(name), category)
+    return index
+
+
+def find_category(rulebook: Rulebook, name: str) -> Category:
+    index = name_index(rulebook)
+    found = index.get(normalize_name(name))
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(normalize_name(name), list(index), n=5, cutoff=0.6)
+    ids = list(dict.fromkeys(index[c].id for c in close))[:3]
+    hint = f"did you mean: {', '.join(ids)}?" if ids else "run `fwguide explain --list` to see every category"
+    raise FwguideError(f"unknown category {name!r}", hint=hint)

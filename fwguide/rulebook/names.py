@@ -1,0 +1,63 @@
+"""Names a rulebook may refer to: live checks fwguide implements, and the probe's facts.
+
+The probe workers implement each check (see fwguide/probe/workers/); a test keeps
+the two lists in step.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class CheckSpec(NamedTuple):
+    frameworks: tuple[str, ...]
+    needs_target: bool
+    description: str
+
+
+CHECKS: dict[str, CheckSpec] = {
+    "has_attr": CheckSpec(
+        ("pytorch", "tensorflow"), True,
+        "a dotted name (module, function, class) exists, e.g. torch.fft.rfft",
+    ),
+    "version_at_least": CheckSpec(
+        ("pytorch", "tensorflow"), True, "the installed framework is at least this version",
+    ),
+    "eager_by_default": CheckSpec(
+        ("pytorch", "tensorflow"), False, "operations run immediately and return concrete values",
+    ),
+    "function_traces_graph": CheckSpec(
+        ("pytorch", "tensorflow"), False,
+        "a Python function can be captured as a graph (torch.export / tf.function)",
+    ),
+    "keras_is_v3": CheckSpec(("tensorflow",), False, "tf.keras is Keras 3 (multi-backend)"),
+    "memory_growth_default": CheckSpec(
+        ("tensorflow",), False, "whether TensorFlow would reserve all GPU memory by default",
+    ),
+    "built_with_cuda": CheckSpec(("pytorch", "tensorflow"), False, "the build links CUDA"),
+    "mps_available": CheckSpec(("pytorch", "tensorflow"), False, "Apple GPU (Metal) is usable"),
+    "module_importable": CheckSpec(
+        ("pytorch", "tensorflow"), True,
+        "a module imports (e.g. torch.utils.tensorboard needs the tensorboard package)",
+    ),
+}
+
+# Prefixes a `has_attr` / `module_importable` target may start with, per framework.
+TARGET_ROOTS: dict[str, tuple[str, ...]] = {
+    "pytorch": ("torch",),
+    "tensorflow": ("tensorflow", "tf", "keras"),
+}
+
+# Named facts the probe derives about this machine; weight rules may use them as
+# `when: {facts: [...]}`.
+PROBE_FACTS: dict[str, str] = {
+    "gpu-none": "no GPU was found on this machine",
+    "gpu-nvidia": "the NVIDIA driver reports at least one GPU",
+    "gpu-torch-only": "a GPU is usable from PyTorch but not from TensorFlow here",
+    "gpu-tensorflow-only": "a GPU is usable from TensorFlow but not from PyTorch here",
+    "gpu-both": "a GPU is usable from both frameworks here",
+    "windows-native": "this is native Windows (not WSL2)",
+    "apple-silicon": "this is an Apple Silicon Mac",
+    "pytorch-missing": "PyTorch is not installed in the probed environment",
+    "tensorflow-missing": "TensorFlow is not installed in the probed environment",
+}

@@ -1,0 +1,179 @@
+"""The rulebook's typed structure: every YAML file is checked against these types.
+
+Each rulebook file is a mapping with any of the top-level keys of `RulebookFile`;
+the loader merges the files of a folder (and a team overlay) into one `Rulebook`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal, Union
+
+import msgspec
+
+Framework = Literal["pytorch", "tensorflow"]
+Winner = Literal["pytorch", "tensorflow", "tie"]
+CategoryKind = Literal["article", "article-note", "new"]
+QuestionKind = Literal["one", "many", "yesno"]
+Compute = Literal["cpu", "cuda", "rocm", "mps"]
+OperatingSystem = Literal["linux", "windows", "macos"]
+
+# A `when` value: one choice, any of several choices, or a yes/no answer.
+WhenValue = Union[bool, str, list[str]]
+
+
+class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
+    pass
+
+
+class Article(_Strict):
+    title: str
+    author: str
+    year: int
+    url: str
+
+
+class Meta(_Strict):
+    version: str
+    as_of: datetime.date
+    title: str = ""
+    # "overlay" adds to / overrides the built-in rulebook; "replace" starts from nothing.
+    mode: Literal["overlay", "replace"] = "overlay"
+    article: Article | None = None
+
+
+class Choice(_Strict):
+    id: str
+    label: str
+    help: str = ""
+
+
+class Question(_Strict):
+    id: str
+    kind: QuestionKind
+    prompt: str
+    help: str
+    default: WhenValue
+    choices: list[Choice] = []
+    # Choices of a "many" question that cannot be combined with any other choice.
+    exclusive: list[str] = []
+    # Pre-fill the answer from what the machine shows.
+    detect: Literal["os", "hardware"] | None = None
+    # Explain in the output why this default was chosen, when it was.
+    default_reason: str = ""
+
+
+class SeedVerdict(_Strict):
+    """The 2017 article's call."""
+
+    winner: Winner
+    summary: str
+
+
+class Evidence(_Strict):
+    claim: str
+    source: str
+    framework: Framework | None = None
+    since: str | None = None  # framework version from which the claim holds
+
+
+class CurrentVerdict(_Strict):
+    winner: Winner
+    summary: str
+    as_of: datetime.date
+    evidence: list[Evidence]
+
+
+class Check(_Strict):
+    """A live check, by name; fwguide implements each name (a rulebook never runs code)."""
+
+    framework: Framework
+    check: str
+    target: str | None = None  # e.g. a dotted attribute path or a minimum version
+    label: str = ""
+
+
+class Snippet(_Strict):
+    """The same small task in both frameworks; the tests execute every snippet."""
+
+    task: str
+    pytorch: str
+    tensorflow: str
+
+
+class WeightRule(_Strict):
+    """Extra weight a category gets when the answers (and probe facts) match `when`.
+
+    `when` maps question ids (or "facts", the probe's named facts) to the value(s)
+    that trigger the rule; several keys must all match.
+    """
+
+    when: dict[str, WhenValue]
+    weight: float
+    because: str
+    winner: Winner | None = None  # defaults to the category's current winner
+    hard: bool = False  # a constraint only one framework serves: dominates soft preferences
+
+
+class Scoring(_Strict):
+    base: float = 1.0
+    rules: list[WeightRule] = []
+
+
+class Category(_Strict):
+    id: str
+    title: str
+    kind: CategoryKind
+    current: CurrentVerdict
+    scoring: Scoring
+    aliases: list[str] = []
+    seed: SeedVerdict | None = None
+    checks: list[Check] = []
+    snippets: list[Snippet] = []
+
+
+class InstallOption(_Strict):
+    """One cell of the install selector: framework x OS x compute platform -> command."""
+
+    framework: Framework
+    os: list[OperatingSystem]
+    compute: Compute
+    command: str
+    source: str
+    note: str = ""
+
+
+class DevicePeak(_Strict):
+    """A device's published dense peak throughput, TFLOPS per precision."""
+
+    name: str
+    match: list[str]  # case-insensitive substrings of the device name
+    peaks: dict[str, float]  # fp32 / tf32 / bf16 / fp16
+    source: str
+    compute_capability: str | None = None
+    note: str = ""
+
+
+class RulebookFile(_Strict):
+    """What one YAML file may hold."""
+
+    rulebook: Meta | None = None
+    questions: list[Question] = []
+    categories: list[Category] = []
+    install: list[InstallOption] = []
+    devices: list[DevicePeak] = []
+
+
+class Rulebook(_Strict):
+    meta: Meta
+    questions: list[Question]
+    categories: list[Category]
+    install: list[InstallOption]
+    devices: list[DevicePeak]
+    sources: list[str] = []  # the files it was read from
+
+    def question(self, qid: str) -> Question | None:
+        return next((q for q in self.questions if q.id == qid), None)
+
+    def category(self, cid: str) -> Category | None:
+        return next((c for c in self.categories if c.id == cid), None)

@@ -1,0 +1,98 @@
+"""Safe YAML reading that remembers where each value came from.
+
+Mappings and lists come back as `LineDict` / `LineList`, which carry the line of
+every key or item, so a schema error at `$.categories[2].seed.winner` can be shown
+as `deployment.yaml:14: categories[2].seed.winner: ...`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fwguide.errors import FwguideError, located
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict):
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class LineList(list):
+    line: int = 0
+    item_lines: list[int]
+
+
+class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in result:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node, deep=False):  # noqa: ANN001
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file safely; a syntax error or an unsafe tag is a located FwguideError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FwguideError(f"{path}: cannot read: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "could not determine a constructor" in str(problem):
+            problem = f"{problem} (a rulebook is data only: no Python or custom tags)"
+        raise FwguideError(located(path, line, "", problem)) from None
+    except yaml.YAMLError as exc:
+        raise FwguideError(f"{path}: invalid YAML: {exc}") from None
+
+
+_PATH_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[([^\]]+)\]")
+
+
+def line_of(data: Any, json_path: str) -> tuple[int | None, str]:
+    """Return the line of the deepest value along a msgspec error path, and the path itself.
+
+    `json_path` looks like `$.categories[0].seed.winner`; the field shown to the
+    user drops the leading `$.`.
+    """
+    node, line = data, getattr(data, "line", None)
+    for match in _PATH_TOKEN.finditer(json_path.removeprefix("$")):
+        key = match.group(1) or match.group(3)
+        index = match.group(2)
+        if index is not None and isinstance(node, LineList) and int(index) < len(node):
+            line = node.item_lines[int(index)]
+            node = node[int(index)]
+        elif key is not None and isinstance(node, LineDict) and key in node:
+            line = node.key_lines.get(key, line)
+            node = node[key]
+        else:
+            break
+    return line, json_path.removeprefix("$").lstrip(".")

@@ -1,0 +1,168 @@
+"""The typer app: declares commands and flags, maps errors to exit codes.
+
+Command bodies live in fwguide/commands/ and are imported only when their command
+runs, so `fwguide --help` stays at the cost of importing typer and rich.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from fwguide import __version__
+from fwguide.errors import ExitCode, FwguideError
+
+app = typer.Typer(
+    name="fwguide",
+    help="Should this project use PyTorch or TensorFlow? An answer you can trust, the reasons "
+    "behind it, and proof that this machine can run it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rules_app = typer.Typer(help="Check a rulebook (the built-in one or a team's own).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+RulesOption = Annotated[
+    Optional[Path],
+    typer.Option("--rules", metavar="PATH", help="A team rulebook (YAML file or folder) laid over the built-in one."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of the rich view.")]
+
+
+class FrameworkName(str, Enum):
+    torch = "torch"
+    tensorflow = "tensorflow"
+
+
+def _show_version(value: bool) -> None:
+    if not value:
+        return
+    from fwguide import rulebook
+
+    try:
+        meta = rulebook.load().meta
+        typer.echo(f"fwguide {__version__} (rulebook {meta.version}, as of {meta.as_of.isoformat()})")
+    except FwguideError:
+        typer.echo(f"fwguide {__version__} (built-in rulebook unreadable: run `fwguide rules validate`)")
+    raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_show_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Should this project use PyTorch or TensorFlow?"""
+
+
+@app.command()
+def ask(
+    answers: Annotated[
+        Optional[Path], typer.Option("--answers", metavar="FILE", help="Answers from a YAML or JSON file.")
+    ] = None,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option("--set", metavar="ID=VALUE", help="Answer one question (repeatable; lists comma-separated). Wins over --answers."),
+    ] = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt: unanswered questions take their defaults.")] = False,
+    no_probe: Annotated[bool, typer.Option("--no-probe", help="Skip the hardware probe.")] = False,
+    probe_json: Annotated[
+        Optional[Path], typer.Option("--probe-json", metavar="FILE", help="Use a saved `probe-gpu --json` instead of probing.")
+    ] = None,
+    json_out: JsonOption = False,
+    report: Annotated[
+        Optional[Path], typer.Option("--report", metavar="FILE.md", help="Write a Markdown decision record.")
+    ] = None,
+    save: Annotated[
+        Optional[Path], typer.Option("--save", metavar="FILE", help="Save the answers (readable again with --answers).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --report / --save files if they exist.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """Answer a few questions about the project and get a recommendation, with its reasons."""
+    from fwguide.commands import ask as command
+
+    raise typer.Exit(
+        command.run(
+            answers_file=answers, sets=set_ or [], no_input=no_input, no_probe=no_probe, probe_json=probe_json,
+            json_out=json_out, report=report, save=save, force=force, rules=rules,
+        )
+    )
+
+
+@app.command("probe-gpu")
+def probe_gpu(
+    json_out: JsonOption = False,
+    python: Annotated[
+        Optional[list[Path]],
+        typer.Option("--python", metavar="PATH", help="Probe this interpreter's environment (repeatable)."),
+    ] = None,
+    framework: Annotated[
+        Optional[list[FrameworkName]],
+        typer.Option("--framework", help="Probe only this framework (repeatable); exit 1 if it is not usable."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="Give up on a framework after this long.")
+    ] = 120.0,
+    no_bench: Annotated[bool, typer.Option("--no-bench", help="Skip the matmul micro-benchmark.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached results and probe again.")] = False,
+) -> None:
+    """What this machine offers each framework: GPUs, versions, diagnosis, and a short benchmark."""
+    from fwguide.commands import probe_gpu as command
+
+    raise typer.Exit(
+        command.run(
+            json_out=json_out, pythons=python or [], frameworks=[f.value for f in framework or []],
+            timeout=timeout, bench=not no_bench, refresh=refresh,
+        )
+    )
+
+
+@app.command()
+def explain(
+    category: Annotated[
+        Optional[str], typer.Argument(help="A category id, title or alias (case does not matter).", show_default=False)
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List every category.")] = False,
+    json_out: JsonOption = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Also run the live checks against the installed frameworks (a few seconds).")
+    ] = False,
+    rules: RulesOption = None,
+) -> None:
+    """Explain one comparison category: the 2017 verdict, today's verdict, evidence and code."""
+    from fwguide.commands import explain as command
+
+    raise typer.Exit(command.run(category=category, list_all=list_, json_out=json_out, check=check, rules=rules))
+
+
+@rules_app.command("validate")
+def rules_validate(
+    path: Annotated[
+        Optional[Path], typer.Argument(help="A rulebook file or folder; the built-in rulebook if omitted.", show_default=False)
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Lint a rulebook: each problem as FILE:LINE: field: what was expected."""
+    from fwguide.commands import rules as command
+
+    raise typer.Exit(command.validate(path=path, json_out=json_out))
+
+
+def main() -> None:
+    """Entry point: run the app, render FwguideError once, never show a traceback for user errors."""
+    try:
+        app()
+    except FwguideError as exc:
+        from fwguide.render.errors import show_error
+
+        show_error(exc)
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        sys.exit(int(ExitCode.INTERRUPTED))

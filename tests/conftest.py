@@ -1,0 +1,31 @@
+"""Shared test helpers: run the real CLI in a subprocess, with an isolated cache."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every fwguide run in the tests uses a fresh cache folder, never the user's."""
+    os.environ["FWGUIDE_CACHE_DIR"] = str(tmp_path_factory.mktemp("fwguide-cache"))
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+
+
+def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m fwguide ARGS` for real and capture its output."""
+    full_env = {**os.environ, "COLUMNS": "120", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "fwguide", *args],
+        input=input, capture_output=True, text=True, timeout=timeout, env=full_env,
+        cwd=cwd, stdin=None if input is not None else subprocess.DEVNULL,
+    )

@@ -22,9 +22,13 @@ app = typer.Typer(
     "behind it, and proof that this machine can run it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help and usage errors: typer's rich help pulls in markdown and syntax
+    # highlighting, which would double the start-up time of every command.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-rules_app = typer.Typer(help="Check a rulebook (the built-in one or a team's own).", no_args_is_help=True)
+rules_app = typer.Typer(help="Check a rulebook (the built-in one or a team's own).", no_args_is_help=True,
+                        rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
 
 RulesOption = Annotated[

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fwguide.errors import ExitCode
-from fwguide.render.console import print_json, stdout_console
+from fwguide.render.console import stdout_console
+from fwguide.render.jsonout import print_json
 from fwguide.rulebook import check
 
 

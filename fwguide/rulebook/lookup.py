@@ -27,7 +27,7 @@ def find_category(rulebook: Rulebook, name: str) -> Category:
     found = index.get(normalize_name(name))
     if found is not None:
         return found
-    close = difflib.get_close_matches(normalize_name(name), list(index), n=5, cutoff=0.6)
+    close = difflib.get_close_matches(normalize_name(name), list(index), n=5, cutoff=0.7)
     ids = list(dict.fromkeys(index[c].id for c in close))[:3]
     hint = f"did you mean: {', '.join(ids)}?" if ids else "run `fwguide explain --list` to see every category"
     raise FwguideError(f"unknown category {name!r}", hint=hint)

@@ -1,0 +1,41 @@
+"""Shared timing for the bench scripts: interleaved runs, medians, ratios to a floor."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+PYTHON = sys.executable
+
+
+def time_command(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                   env={**os.environ, **(env or {})}, check=False)
+    return time.perf_counter() - start
+
+
+def compare(floor: Sequence[str], cases: dict[str, Sequence[str]], runs: int = 15,
+            env: dict[str, str] | None = None, targets: dict[str, float] | None = None) -> dict[str, float]:
+    """Time the floor and each case `runs` times, interleaved so drift hits all alike; print medians and ratios."""
+    samples: dict[str, list[float]] = {"floor": [], **{name: [] for name in cases}}
+    for argv in [floor, *cases.values()]:  # one warm-up each (disk cache, .pyc, rulebook cache)
+        time_command(argv, env)
+    for _ in range(runs):
+        samples["floor"].append(time_command(floor, env))
+        for name, argv in cases.items():
+            samples[name].append(time_command(argv, env))
+    floor_median = statistics.median(samples["floor"])
+    print(f"{'floor: ' + ' '.join(floor[1:]):<58} {floor_median * 1000:7.1f} ms")
+    ratios = {}
+    for name in cases:
+        median = statistics.median(samples[name])
+        ratios[name] = median / floor_median
+        target = (targets or {}).get(name)
+        verdict = "" if target is None else ("  ok" if ratios[name] <= target else f"  over target {target}x")
+        print(f"{name:<58} {median * 1000:7.1f} ms  {ratios[name]:5.2f}x{verdict}")
+    return ratios

@@ -1,0 +1,26 @@
+"""Start-up cost of `fwguide --help` and `fwguide explain` against importing typer + rich.
+
+Target (DESIGN.md): close to the floor, at most 1.3x. Output goes to a pipe, as in scripts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import PYTHON, compare  # noqa: E402
+
+if __name__ == "__main__":
+    fwguide = [PYTHON, "-m", "fwguide"]
+    compare(
+        [PYTHON, "-c", "import typer, rich"],
+        {
+            "fwguide --help": [*fwguide, "--help"],
+            "fwguide explain device-management": [*fwguide, "explain", "device-management"],
+            "fwguide explain --list": [*fwguide, "explain", "--list"],
+            "fwguide explain coverage --json": [*fwguide, "explain", "coverage", "--json"],
+        },
+        targets={"fwguide --help": 1.3, "fwguide explain device-management": 1.3},
+    )

@@ -9,6 +9,10 @@ from fwguide.errors import FwguideError
 from fwguide.rulebook.schema import Category, Rulebook
 
 
+_CUTOFF = 0.7
+_SPREAD = 0.1
+
+
 def normalize_name(text: str) -> str:
     """How category names compare: case, spaces, hyphens and underscores do not matter."""
     return re.sub(r"[\s_\-/&]+", " ", text.strip().lower()).strip()
@@ -27,7 +31,11 @@ def find_category(rulebook: Rulebook, name: str) -> Category:
     found = index.get(normalize_name(name))
     if found is not None:
         return found
-    close = difflib.get_close_matches(normalize_name(name), list(index), n=5, cutoff=0.7)
+    wanted = normalize_name(name)
+    scored = sorted(((difflib.SequenceMatcher(None, wanted, known).ratio(), known) for known in index), reverse=True)
+    best = scored[0][0] if scored else 0.0
+    # Only names nearly as close as the best one: a clear typo gets one suggestion.
+    close = [known for score, known in scored if score >= max(_CUTOFF, best - _SPREAD)]
     ids = list(dict.fromkeys(index[c].id for c in close))[:3]
     hint = f"did you mean: {', '.join(ids)}?" if ids else "run `fwguide explain --list` to see every category"
     raise FwguideError(f"unknown category {name!r}", hint=hint)

@@ -13,9 +13,12 @@ PYTHON = sys.executable
 
 
 def time_command(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
+    # Bytecode caching on, as on a user's machine (this sandbox sets PYTHONDONTWRITEBYTECODE).
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                   env={**os.environ, **(env or {})}, check=False)
+                   env=full_env, check=False)
     return time.perf_counter() - start
 
 

@@ -68,7 +68,7 @@ def _root(
 @app.command()
 def ask(
     answers: Annotated[
-        Optional[Path], typer.Option("--answers", metavar="FILE", help="Answers from a YAML or JSON file.")
+        Optional[Path], typer.Option("--answers", metavar="FILE", help="Answers from a YAML or JSON file; - reads them from stdin.")
     ] = None,
     set_: Annotated[
         Optional[list[str]],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from fwguide.errors import FwguideError
@@ -31,6 +30,8 @@ def find_category(rulebook: Rulebook, name: str) -> Category:
     found = index.get(normalize_name(name))
     if found is not None:
         return found
+    import difflib  # only a miss pays for it
+
     wanted = normalize_name(name)
     scored = sorted(((difflib.SequenceMatcher(None, wanted, known).ratio(), known) for known in index), reverse=True)
     best = scored[0][0] if scored else 0.0

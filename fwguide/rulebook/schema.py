@@ -17,12 +17,13 @@ CategoryKind = Literal["article", "article-note", "new"]
 QuestionKind = Literal["one", "many", "yesno"]
 Compute = Literal["cpu", "cuda", "rocm", "mps"]
 OperatingSystem = Literal["linux", "windows", "macos"]
+Confidence = Literal["strong", "moderate", "slight"]
 
 # A `when` value: one choice, any of several choices, or a yes/no answer.
 WhenValue = Union[bool, str, list[str]]
 
 
-class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
+class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     pass
 
 
@@ -154,6 +155,22 @@ class DevicePeak(_Strict):
     note: str = ""
 
 
+class Alternative(_Strict):
+    """Another path worth knowing about (JAX, Keras 3, a conversion route), shown when `when` matches.
+
+    `when` uses the keys of a weight rule; `recommendation` and `confidence`, when set,
+    also have to match the engine's result.
+    """
+
+    id: str
+    name: str
+    summary: str
+    source: str
+    when: dict[str, WhenValue] = {}
+    recommendation: Framework | None = None
+    confidence: list[Confidence] = []
+
+
 class RulebookFile(_Strict):
     """What one YAML file may hold."""
 
@@ -162,6 +179,7 @@ class RulebookFile(_Strict):
     categories: list[Category] = []
     install: list[InstallOption] = []
     devices: list[DevicePeak] = []
+    alternatives: list[Alternative] = []
 
 
 class Rulebook(_Strict):
@@ -171,6 +189,7 @@ class Rulebook(_Strict):
     install: list[InstallOption]
     devices: list[DevicePeak]
     sources: list[str] = []  # the files it was read from
+    alternatives: list[Alternative] = []
 
     def question(self, qid: str) -> Question | None:
         return next((q for q in self.questions if q.id == qid), None)

@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from fwguide.rulebook.loader import Origin, Problem
+from fwguide.rulebook.parse import Origin, Problem
 from fwguide.rulebook.lookup import normalize_name
 from fwguide.rulebook.names import CHECKS, PROBE_FACTS, TARGET_ROOTS
-from fwguide.rulebook.schema import Category, Question, Rulebook
+from fwguide.rulebook.schema import Alternative, Category, Question, Rulebook
 
 # The answer ids and choices DESIGN.md promises; a rulebook may add more, never fewer.
 REQUIRED_QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -70,6 +70,8 @@ def semantic_problems(rulebook: Rulebook, origins: dict[int, Origin]) -> list[Pr
     for category in rulebook.categories:
         _check_category(category, questions, names, report)
     _check_install(rulebook, report)
+    for alternative in rulebook.alternatives:
+        _check_alternative(alternative, questions, report)
     for device in rulebook.devices:
         bad = set(device.peaks) - _PEAK_KEYS
         if bad:
@@ -177,6 +179,16 @@ def _when_problems(when: dict, questions: dict[str, Question]) -> Iterator[str]:
             for choice in value if isinstance(value, list) else [value]:
                 if choice not in choice_ids:
                     yield f"{choice!r} is not a choice of {key}"
+
+
+def _check_alternative(alternative: Alternative, questions: dict[str, Question], report: _Reporter) -> None:
+    where = f"alternatives: {alternative.id}"
+    if not _ID.match(alternative.id):
+        report.add(alternative, f"{where}.id", "expected lower-case letters, digits, '-' or '_'", ".id")
+    if not alternative.source.startswith(("https://", "http://")):
+        report.add(alternative, f"{where}.source", "expected a URL", ".source")
+    for problem in _when_problems(alternative.when, questions) if alternative.when else ():
+        report.add(alternative, f"{where}.when", problem, ".when")
 
 
 def _check_install(rulebook: Rulebook, report: _Reporter) -> None:

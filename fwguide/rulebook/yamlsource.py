@@ -61,6 +61,11 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FwguideError(f"{path}: cannot read: {exc}") from None
+    return read_yaml_text(text, str(path))
+
+
+def read_yaml_text(text: str, name: str) -> Any:
+    """Parse YAML text safely; errors are located as NAME:LINE (NAME may be "<stdin>")."""
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader subclass
     except yaml.MarkedYAMLError as exc:
@@ -68,10 +73,10 @@ def read_yaml(path: Path) -> Any:
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         if "could not determine a constructor" in str(problem):
-            problem = f"{problem} (a rulebook is data only: no Python or custom tags)"
-        raise FwguideError(located(path, line, "", problem)) from None
+            problem = f"{problem} (data only: no Python or custom tags)"
+        raise FwguideError(located(name, line, "", problem)) from None
     except yaml.YAMLError as exc:
-        raise FwguideError(f"{path}: invalid YAML: {exc}") from None
+        raise FwguideError(f"{name}: invalid YAML: {exc}") from None
 
 
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[([^\]]+)\]")

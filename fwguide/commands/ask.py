@@ -1,0 +1,135 @@
+"""`fwguide ask`: gather the answers, score them, show and record the recommendation."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fwguide.answers import Answers, dump_answers, missing, parse_sets, read_answers_file, with_defaults
+from fwguide.engine import AnswerValue, recommend
+from fwguide.errors import ExitCode, FwguideError
+from fwguide.render.ask import AskOutcome
+from fwguide.rulebook import Rulebook, load
+
+if TYPE_CHECKING:  # the probe package is imported only when a probe is wanted
+    from fwguide.probe import ProbeHandle, ProbeReport
+
+
+class _Machine:
+    """What this machine shows: the platform at once, the probe's findings once it has finished."""
+
+    def __init__(self, no_probe: bool, probe_json: Path | None):
+        self.report: ProbeReport | None = None
+        self.handle: ProbeHandle | None = None
+        self.wanted = not no_probe and probe_json is None
+        if probe_json is not None:
+            from fwguide.probe import load_probe_json
+
+            self.report = load_probe_json(probe_json)
+
+    def start(self) -> None:
+        """Start the probe in the background (once), so nobody waits for it later."""
+        if self.wanted and self.handle is None:
+            from fwguide.probe import start_probe
+
+            self.handle = start_probe()
+
+    def answers(self) -> Mapping[str, AnswerValue]:
+        """os / hardware as this machine shows them, from the probe if it is already done."""
+        from fwguide.probe import machine_answers
+
+        if self.report is None and self.handle is not None and self.handle.done():
+            self.report = self.handle.result(timeout=0)
+        return machine_answers(self.report)
+
+    def finish(self) -> ProbeReport | None:
+        """The probe's report, waiting only as long as the probe itself takes."""
+        if self.report is None and self.handle is not None:
+            self.report = self.handle.result(timeout=None)
+            if self.report is None:
+                sys.stderr.write(f"note: the hardware probe gave no result ({self.handle.error}); going on without it\n")
+        return self.report
+
+    def stop(self) -> None:
+        if self.handle is not None and not self.handle.done():
+            self.handle.cancel()
+
+
+def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bool, probe_json: Path | None,
+        json_out: bool, report: Path | None, save: Path | None, force: bool, rules: Path | None) -> int:
+    rulebook = load(rules)
+    for target in (report, save):
+        if target is not None and target.exists() and not force:
+            raise FwguideError(f"{target} already exists", hint="pass --force to overwrite it")
+    if answers_file is not None and save is not None and answers_file.resolve() == save.resolve():
+        raise FwguideError(f"--save {save} would overwrite the --answers file", hint="save to another file")
+    given = read_answers_file(answers_file, rulebook) if answers_file is not None else {}
+    given.update(parse_sets(sets, rulebook))
+    machine = _Machine(no_probe, probe_json)
+    try:
+        answers = _gather(rulebook, given, machine, no_input)
+        probe_report = machine.finish()
+    finally:
+        machine.stop()
+    # Only the decision record shows the machine; skipping it keeps `ask --json` at start-up speed.
+    outcome = _outcome(rulebook, answers, probe_report, machine.answers() if report is not None else {})
+    if save is not None:
+        _write(save, dump_answers(outcome.answers.values, rulebook, save), force)
+    if report is not None:
+        from fwguide.render.report import decision_record
+
+        _write(report, decision_record(outcome, rulebook).encode(), force)
+    from fwguide.render import ask as view
+
+    if json_out:
+        view.print_json(outcome)
+    else:
+        view.show(outcome, written=[p for p in (save, report) if p is not None])
+    return int(ExitCode.OK)
+
+
+def _gather(rulebook: Rulebook, given: dict[str, AnswerValue], machine: _Machine, no_input: bool) -> Answers:
+    from fwguide import questionnaire
+
+    if questionnaire.can_prompt(no_input):
+        machine.start()  # as the first question appears: the probe runs while the user answers
+        return questionnaire.ask(rulebook, given, machine.answers)
+    unanswered = missing(rulebook, given)
+    if unanswered and not no_input:
+        piped = not sys.stdin.isatty()
+        raise FwguideError(
+            f"{len(unanswered)} question(s) unanswered ({', '.join(unanswered)}) and "
+            f"{'stdin is not a terminal' if piped else 'stdout is not a terminal'}, so fwguide will not prompt",
+            hint="answer them with --answers FILE (or --answers - to read YAML/JSON from stdin) and --set ID=VALUE, "
+                 "or pass --no-input to take the defaults",
+        )
+    machine.start()
+    machine.finish()  # the scores need its facts anyway, so detected answers may as well use it
+    return with_defaults(rulebook, given, machine.answers() if unanswered else {})
+
+
+def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | None,
+             machine: Mapping[str, AnswerValue]) -> AskOutcome:
+    facts: frozenset[str] = frozenset()
+    summary = None
+    if probe_report is not None:
+        from fwguide.probe import probe_facts, probe_summary
+
+        facts, summary = probe_facts(probe_report), probe_summary(probe_report)
+    return AskOutcome(
+        answers=answers, result=recommend(answers.values, rulebook, facts), rulebook_version=rulebook.meta.version,
+        rulebook_as_of=rulebook.meta.as_of, probe=summary, machine=dict(machine), facts=tuple(sorted(facts)),
+        recorded=datetime.date.today(),
+    )
+
+
+def _write(path: Path, data: bytes, force: bool) -> None:
+    from fwguide.files import write_atomic
+
+    try:
+        write_atomic(path, data, overwrite=force)
+    except OSError as exc:
+        raise FwguideError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,180 @@
+"""The scoring engine on small rulebooks written in the tests."""
+
+from __future__ import annotations
+
+import builtins
+
+import msgspec
+import pytest
+
+from fwguide.engine import CONFIDENCE_THRESHOLDS, confidence_for, recommend, soft_ceiling
+from fwguide.rulebook.schema import Alternative
+from tests.engine.rulebooks import answers, category, rule, rulebook
+
+
+def test_base_points_go_to_todays_winner_and_a_tie_splits_them() -> None:
+    result = recommend(answers(), rulebook(category("a", "pytorch", 2.0), category("b", "tie", 1.0)))
+    assert [(c.category, c.points.pytorch, c.points.tensorflow) for c in result.contributions] == [
+        ("a", 2.0, 0.0), ("b", 0.5, 0.5)]
+    assert (result.scores.pytorch, result.scores.tensorflow) == (2.5, 0.5)
+    assert result.recommendation == "pytorch"
+
+
+def test_matching_rule_adds_its_weight_to_its_winner_and_others_add_nothing() -> None:
+    book = rulebook(category("a", "pytorch", 1.0, rules=(
+        rule({"scale": "enterprise"}, 3.0, winner="tensorflow"),
+        rule({"scale": "research"}, 5.0, winner="tensorflow"),
+    )))
+    result = recommend(answers(scale="enterprise"), book)
+    assert (result.scores.pytorch, result.scores.tensorflow) == (1.0, 3.0)
+    assert result.recommendation == "tensorflow"
+    assert len(result.contributions) == 2
+
+
+def test_rule_without_winner_favours_the_categorys_current_winner() -> None:
+    book = rulebook(category("a", "tensorflow", 0.0, rules=(rule({"scale": "research"}, 2.0),)))
+    assert recommend(answers(), book).scores.tensorflow == 2.0
+
+
+def test_a_list_in_when_matches_any_choice_and_many_answers_match_by_overlap() -> None:
+    book = rulebook(category("a", "tie", 0.0, rules=(rule({"deploy": ["browser", "microcontroller"]}, 1.0, "tensorflow"),)))
+    assert recommend(answers(deploy=["python-server", "microcontroller"]), book).scores.tensorflow == 1.0
+    assert recommend(answers(deploy=["python-server"]), book).scores.tensorflow == 0.0
+
+
+def test_every_key_of_when_must_match() -> None:
+    book = rulebook(category("a", "tie", 0.0, rules=(rule({"os": "windows", "hardware": "nvidia-gpu"}, 1.0, "pytorch"),)))
+    assert recommend(answers(os="windows", hardware=["nvidia-gpu"]), book).scores.pytorch == 1.0
+    assert recommend(answers(os="windows", hardware=["cpu"]), book).scores.pytorch == 0.0
+    assert recommend(answers(os="linux", hardware=["nvidia-gpu"]), book).scores.pytorch == 0.0
+
+
+def test_yes_no_rule_matches_only_the_same_answer() -> None:
+    book = rulebook(category("a", "pytorch", 0.0, rules=(rule({"custom_kernels": True}, 2.0),)))
+    assert recommend(answers(custom_kernels=True), book).scores.pytorch == 2.0
+    assert recommend(answers(custom_kernels=False), book).scores.pytorch == 0.0
+
+
+def test_facts_rule_needs_one_of_its_probe_facts() -> None:
+    book = rulebook(category("a", "tie", 0.0, rules=(rule({"facts": ["gpu-torch-only", "apple-silicon"]}, 1.0, "pytorch"),)))
+    assert recommend(answers(), book).scores.pytorch == 0.0
+    result = recommend(answers(), book, frozenset({"gpu-torch-only"}))
+    assert result.scores.pytorch == 1.0
+    assert "the probe found that a GPU is usable from PyTorch but not from TensorFlow here" in result.contributions[-1].because
+
+
+def test_because_cites_the_answers_that_triggered_the_rule() -> None:
+    book = rulebook(category("a", "pytorch", 1.0, rules=(
+        rule({"deploy": ["mobile-ios", "browser"], "custom_kernels": True}, 1.0, because="Kernels are easier."),)))
+    result = recommend(answers(deploy=["browser", "python-server"], custom_kernels=True), book)
+    matched = result.contributions[-1]
+    assert matched.because == "Kernels are easier. (you answered deploy = browser, custom_kernels = yes)"
+    assert matched.cause == "you answered deploy = browser, custom_kernels = yes"
+    assert result.contributions[0].because.startswith("A today: PyTorch ahead. Verdict on a.")
+
+
+def _soft_heavy_rulebook():
+    soft = tuple(rule({"scale": ["learning", "research", "startup", "enterprise"]}, 4.0) for _ in range(5))
+    return rulebook(
+        category("soft", "pytorch", 3.0, rules=soft),
+        category("deployment", "tie", 1.0, rules=(
+            rule({"deploy": "browser"}, 2.0, winner="tensorflow", hard=True, because="Only TensorFlow.js runs in a page."),)),
+    )
+
+
+def test_hard_constraint_outweighs_every_soft_preference_together() -> None:
+    book = _soft_heavy_rulebook()
+    assert recommend(answers(), book).recommendation == "pytorch"
+    result = recommend(answers(deploy=["browser"]), book)
+    assert result.recommendation == "tensorflow"
+    assert result.confidence == "strong"
+    assert result.scores.tensorflow > soft_ceiling(book) >= result.scores.pytorch
+    assert [c.category for c in result.hard_constraints] == ["deployment"]
+    assert result.reasons[0].startswith("Only TensorFlow.js runs in a page. A hard constraint")
+    assert "outweighs every other answer" in result.reasons[0]
+
+
+def test_conflicting_hard_constraints_are_named_in_the_reasons() -> None:
+    book = rulebook(category("deployment", "tie", 0.0, rules=(
+        rule({"deploy": "browser"}, 1.0, winner="tensorflow", hard=True, because="Browser needs TF.js."),
+        rule({"deploy": "mobile-ios"}, 2.0, winner="pytorch", hard=True, because="Invented iOS constraint."),
+    )))
+    result = recommend(answers(deploy=["browser", "mobile-ios"]), book)
+    assert result.recommendation == "pytorch"
+    assert any(r.startswith("Hard constraints conflict: Browser needs TF.js.") for r in result.reasons)
+
+
+@pytest.mark.parametrize(("pytorch", "tensorflow", "expected"), [
+    (10.0, 0.0, "strong"), (6.5, 3.5, "strong"), (6.0, 4.0, "moderate"), (5.6, 4.4, "moderate"),
+    (5.5, 4.5, "slight"), (5.0, 5.0, "slight"), (0.0, 0.0, "slight"),
+])
+def test_confidence_follows_the_relative_margin(pytorch: float, tensorflow: float, expected: str) -> None:
+    book = rulebook(category("p", "pytorch", pytorch), category("t", "tensorflow", tensorflow))
+    assert recommend(answers(), book).confidence == expected
+
+
+def test_confidence_thresholds_run_from_strong_to_slight() -> None:
+    floors = [floor for _, floor in CONFIDENCE_THRESHOLDS]
+    assert floors == sorted(floors, reverse=True) and floors[-1] == 0.0
+    assert [confidence_for(f) for f in floors] == ["strong", "moderate", "slight"]
+
+
+def test_level_scores_follow_the_answers_then_pytorch_and_say_so() -> None:
+    level = rulebook(category("p", "pytorch", 2.0), category("t", "tensorflow", 1.0, rules=(rule({"scale": "research"}, 1.0),)))
+    result = recommend(answers(), level)
+    assert (result.level, result.recommendation) == (True, "tensorflow")
+    assert any("The scores are level" in r and "1 against 0" in r for r in result.reasons)
+    even = recommend(answers(), rulebook(category("a", "tie", 1.0)))
+    assert (even.level, even.recommendation, even.confidence) == (True, "pytorch", "slight")
+
+
+def test_same_inputs_give_the_same_recommendation() -> None:
+    book = _soft_heavy_rulebook()
+    first = msgspec.json.encode(recommend(answers(deploy=["browser"]), book))
+    assert all(msgspec.json.encode(recommend(answers(deploy=["browser"]), book)) == first for _ in range(3))
+
+
+def test_engine_does_no_io(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the engine must not do I/O")
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(builtins, "print", refuse)
+    monkeypatch.setattr(builtins, "input", refuse)
+    assert recommend(answers(deploy=["browser"]), _soft_heavy_rulebook()).recommendation == "tensorflow"
+
+
+def _alternative(aid: str, **fields: object) -> Alternative:
+    return Alternative(id=aid, name=aid, summary="s", source="https://example.org", **fields)
+
+
+def test_alternatives_show_only_when_answers_recommendation_and_confidence_fit() -> None:
+    alternatives = (
+        _alternative("always"),
+        _alternative("tpu", when={"hardware": "tpu"}),
+        _alternative("for-tf", recommendation="tensorflow"),
+        _alternative("close-call", confidence=["slight"]),
+    )
+    book = rulebook(category("p", "pytorch", 1.0), alternatives=alternatives)
+    assert [a.id for a in recommend(answers(hardware=["tpu", "cpu"]), book).alternatives] == ["always", "tpu"]
+    close = rulebook(category("p", "pytorch", 1.0), category("t", "tensorflow", 0.9), alternatives=alternatives)
+    assert [a.id for a in recommend(answers(), close).alternatives] == ["always", "close-call"]
+
+
+@pytest.mark.parametrize(("winner", "os_name", "hardware", "command", "compute", "fallback"), [
+    ("pytorch", "linux", ["nvidia-gpu"], "pip install torch", "cuda", None),
+    ("pytorch", "linux", ["multi-gpu", "cpu"], "pip install torch", "cuda", None),
+    ("pytorch", "linux", ["amd-gpu"], "pip install torch --index-url rocm", "rocm", None),
+    ("pytorch", "macos", ["apple-silicon"], "pip install torch-mac", "mps", None),
+    ("pytorch", "windows", ["cpu"], "pip install torch-cpu", "cpu", None),
+    ("pytorch", "windows", ["amd-gpu"], "pip install torch-cpu", "cpu", "rocm"),
+    ("tensorflow", "windows", ["nvidia-gpu"], "use WSL2", "cuda", None),
+    ("tensorflow", "macos", ["apple-silicon"], "pip install tensorflow-cpu", "cpu", "mps"),
+])
+def test_next_step_matches_the_os_and_compute_platform(winner: str, os_name: str, hardware: list[str], command: str,
+                                                       compute: str, fallback: str | None) -> None:
+    book = rulebook(category("w", winner, 1.0))
+    step = recommend(answers(os=os_name, hardware=hardware), book).next_step
+    assert step is not None
+    assert (step.framework, step.os, step.command, step.compute, step.fallback_from) == (
+        winner, os_name, command, compute, fallback)

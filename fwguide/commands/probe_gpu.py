@@ -1,0 +1,37 @@
+"""`fwguide probe-gpu`: what this machine offers each framework, probed with both."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+
+from fwguide.errors import ExitCode
+
+FRAMEWORK_IDS = {"torch": "pytorch", "tensorflow": "tensorflow"}
+
+
+def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], timeout: float, bench: bool,
+        refresh: bool) -> int:
+    from fwguide.probe import run_probe
+
+    asked = list(dict.fromkeys(FRAMEWORK_IDS[f] for f in frameworks))
+    live = None
+    if sys.stderr.isatty():  # progress only for a person watching; rich is not even imported otherwise
+        from fwguide.render.probe import ProgressView
+
+        live = ProgressView()
+    with live or nullcontext():
+        report = run_probe(pythons=[str(p) for p in pythons], frameworks=asked or ("pytorch", "tensorflow"),
+                           timeout=timeout, bench=bench, refresh=refresh, on_progress=live.update if live else None)
+    if json_out:
+        from fwguide.render.jsonout import print_json
+
+        print_json(report)
+    else:
+        from fwguide.render.probe import show_report
+
+        show_report(report)
+    unusable = [f for env in report.environments for f in env.frameworks if f.framework in asked and not f.usable]
+    return int(ExitCode.PROBLEM if unusable else ExitCode.OK)

@@ -1,0 +1,74 @@
+"""Run a rulebook's live checks against the installed frameworks, one worker per framework, in parallel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import msgspec
+
+from fwguide.probe import interpreter
+from fwguide.probe.model import WorkerChecks
+from fwguide.probe.results import DISPLAY_NAMES
+from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads
+from fwguide.rulebook.schema import Check
+
+
+class CheckResult(msgspec.Struct, frozen=True):
+    framework: str
+    check: str
+    target: str | None
+    label: str
+    status: Literal["pass", "fail", "skip", "error"]
+    detail: str
+    framework_version: str | None = None
+
+
+def _result(check: Check, status: str, detail: str, version: str | None = None) -> CheckResult:
+    return CheckResult(framework=check.framework, check=check.check, target=check.target, label=check.label,
+                       status=status, detail=detail, framework_version=version)  # type: ignore[arg-type]
+
+
+def _ask_worker(python: str, framework: str, checks: list[Check], timeout: float,
+                workers: list[WorkerProcess]) -> list[CheckResult]:
+    name = DISPLAY_NAMES[framework]
+    request = {"mode": "checks", "checks": [{"check": c.check, "target": c.target} for c in checks]}
+    worker = None
+    try:
+        worker = WorkerProcess(python, framework, request)
+        workers.append(worker)
+        answer = msgspec.convert(worker.next_frame(timeout), WorkerChecks)
+    except (WorkerFailure, msgspec.ValidationError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, WorkerFailure) else f"its answer could not be read: {exc}"
+        return [_result(c, "error", f"the {name} worker failed: {reason}") for c in checks]
+    finally:
+        if worker is not None:
+            worker.finish()
+    if not answer.installed:
+        return [_result(c, "skip", f"{name} is not installed for {python}") for c in checks]
+    if answer.import_error:
+        return [_result(c, "error", f"{name} fails to import: {answer.import_error}") for c in checks]
+    if len(answer.results) != len(checks):
+        return [_result(c, "error", f"the {name} worker answered {len(answer.results)} of {len(checks)} checks")
+                for c in checks]
+    return [_result(c, r.status, r.detail, answer.version) for c, r in zip(checks, answer.results)]
+
+
+def run_checks(checks: Sequence[Check], *, python: str | None = None, timeout: float = 120) -> list[CheckResult]:
+    """Each check's result, in the order given; a framework that is not installed gives "skip"."""
+    path = (interpreter.resolve(python) if python else interpreter.current()).path
+    by_framework: dict[str, list[Check]] = {}
+    for check in checks:
+        by_framework.setdefault(check.framework, []).append(check)
+    answers: dict[str, list[CheckResult]] = {}
+    workers: list[WorkerProcess] = []
+
+    def stop() -> None:
+        for worker in list(workers):
+            worker.kill()
+
+    calls = [lambda fw=fw, batch=batch: answers.__setitem__(fw, _ask_worker(path, fw, batch, timeout, workers))
+             for fw, batch in by_framework.items()]
+    run_in_threads(calls, "fwguide-checks", stop)
+    order = {fw: iter(results) for fw, results in answers.items()}
+    return [next(order[check.framework]) for check in checks]

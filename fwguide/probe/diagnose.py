@@ -1,0 +1,180 @@
+"""Diagnosis: what stands between this machine's hardware and each framework, with the fix.
+
+Pure: it reads the facts (machine, framework reports, the rulebook's install table)
+and returns findings; it runs nothing and prints nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from fwguide.probe.install import install_option
+from fwguide.probe.model import Diagnosis, Environment, FrameworkReport, MachineInfo
+from fwguide.probe.results import DISPLAY_NAMES
+from fwguide.rulebook.schema import InstallOption
+
+_MODULES = {"pytorch": "torch", "tensorflow": "tensorflow"}
+_ORDER = {"problem": 0, "warning": 1, "info": 2}
+LAST_WINDOWS_GPU_TENSORFLOW = (2, 10)
+
+
+def version_tuple(text: str | None) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", (text or "").split("+")[0])[:3])
+
+
+def diagnose(machine: MachineInfo, environments: Sequence[Environment],
+             installs: Sequence[InstallOption]) -> list[Diagnosis]:
+    found = list(_machine(machine))
+    for environment in environments:
+        for report in environment.frameworks:
+            found += _framework(machine, report, installs)
+    unique = {(d.code, d.framework, d.python, d.message): d for d in found}
+    return sorted(unique.values(), key=lambda d: _ORDER[d.severity])
+
+
+def _machine(machine: MachineInfo) -> Iterator[Diagnosis]:
+    nvidia = machine.nvidia
+    if nvidia.status == "error":
+        yield Diagnosis(severity="problem", code="nvidia-driver", message=f"NVIDIA driver: {nvidia.reason}", fix=nvidia.hint)
+    hidden = [g for g in nvidia.gpus if not g.visible]
+    if hidden:
+        value = machine.visible_devices.get("CUDA_VISIBLE_DEVICES", "")
+        shown = len(nvidia.gpus) - len(hidden)
+        what = "every GPU" if not shown else f"{len(hidden)} of {len(nvidia.gpus)} GPUs"
+        yield Diagnosis(
+            severity="problem" if not shown else "warning", code="visible-devices",
+            message=f"CUDA_VISIBLE_DEVICES={value!r} hides {what} from both frameworks",
+            fix="unset CUDA_VISIBLE_DEVICES, or list the GPUs to use by index or UUID (nvidia-smi -L); "
+                "CUDA counts fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID, so indices may not match nvidia-smi's",
+        )
+    for gpu in nvidia.gpus:
+        if gpu.compute_capability and version_tuple(gpu.compute_capability) < (8, 0):
+            yield Diagnosis(
+                severity="info", code="bf16-emulated",
+                message=f"{gpu.name} (compute capability {gpu.compute_capability}) has no native bf16: "
+                        "bf16 runs emulated, slower than fp32",
+                fix="use fp16 for mixed precision: torch.autocast('cuda', dtype=torch.float16), "
+                    "or keras.mixed_precision.set_global_policy('mixed_float16')",
+            )
+    if machine.apple.rosetta:
+        yield Diagnosis(
+            severity="problem", code="rosetta",
+            message="this Python runs under Rosetta (x86_64) on an Apple Silicon Mac: no Apple GPU, slower CPU code",
+            fix="install an arm64 Python (python.org installer, or Homebrew under /opt/homebrew) and recreate the environment",
+        )
+    if machine.amd.gpus and not machine.amd.rocm_driver:
+        yield Diagnosis(
+            severity="warning", code="rocm-driver",
+            message=f"AMD GPU found ({machine.amd.gpus[0]}) but the ROCm kernel interface /dev/kfd is missing",
+            fix="install ROCm with AMD's amdgpu-install and add your user to the render and video groups",
+        )
+
+
+def _framework(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption]) -> list[Diagnosis]:
+    name = DISPLAY_NAMES[report.framework]
+    tag = {"framework": report.framework, "python": report.python}
+    probe_it = f"run `{report.python} -c \"import {_MODULES[report.framework]}\"` to see"
+    if report.status == "missing":
+        fix = f"install it: {report.install_command}" if report.install_command else ""
+        return [Diagnosis(severity="info", code="not-installed", message=f"{name} is not installed for {report.python}",
+                          fix=fix, **tag)]
+    if report.status == "import-error":
+        cuda_libraries = re.search(r"cud|cublas|nvidia|\.so|dll", report.reason, re.IGNORECASE)
+        cause = "its CUDA libraries are missing or do not match; " if cuda_libraries else ""
+        command = f": {report.install_command}" if report.install_command else ""
+        return [Diagnosis(severity="problem", code="import-failed", message=f"{name} is installed but {report.reason}",
+                          fix=f"{cause}reinstall it in a fresh virtual environment{command}", **tag)]
+    if report.status == "timeout":
+        return [Diagnosis(severity="problem", code="timeout", message=f"probing {name} timed out: {report.reason}",
+                          fix=f"{probe_it} where it hangs; if it is only slow, raise --timeout", **tag)]
+    if report.status in ("crashed", "bad-output", "no-output"):
+        last = f" (its last words: {report.stderr_tail[-1]})" if report.stderr_tail else ""
+        return [Diagnosis(severity="problem", code=f"worker-{report.status}",
+                          message=f"the {name} probe failed: {report.reason}{last}", fix=f"{probe_it} the error", **tag)]
+    if report.status != "ok":
+        return []
+    return [Diagnosis(**tag, **fields) for fields in _gpu_findings(machine, report, installs)]
+
+
+def _gpu_findings(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption]) -> Iterator[dict]:
+    name, version = DISPLAY_NAMES[report.framework], report.version or "?"
+    flavour = report.build.flavour if report.build else "cpu"
+    kinds = {d.kind for d in report.accelerators}
+    visible = [g for g in machine.nvidia.gpus if g.visible]
+    if visible and "cuda" not in kinds:
+        yield from _nvidia_unused(machine, report, installs, len(visible))
+    if machine.amd.gpus and not machine.nvidia.gpus and "rocm" not in kinds and flavour != "rocm":
+        option = install_option(installs, report.framework, machine, "rocm")
+        yield {"severity": "warning", "code": "cpu-only-build",
+               "message": f"{name} {version} is a {report.build.label if report.build else 'CPU'} build; "
+                          f"the AMD GPU ({machine.amd.gpus[0]}) needs a ROCm build",
+               "fix": f"install the ROCm build: {option.command}" if option and option.compute == "rocm" else ""}
+    if machine.apple.apple_silicon and not kinds and not machine.apple.rosetta:
+        yield _apple_finding(machine, report)
+    growth = report.memory_growth
+    if growth is not None and growth.grabs_all_memory:
+        yield {"severity": "warning", "code": "grabs-gpu-memory", "message": growth.detail, "fix": growth.fix}
+
+
+def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption],
+                   gpu_count: int) -> Iterator[dict]:
+    name, version = DISPLAY_NAMES[report.framework], report.version or "?"
+    build = report.build
+    flavour = build.flavour if build else "cpu"
+    gpus = f"the driver reports {gpu_count} NVIDIA GPU(s)"
+    cuda_option = install_option(installs, report.framework, machine, "cuda")
+    cuda_command = cuda_option.command if cuda_option and cuda_option.compute == "cuda" else None
+    if machine.os == "windows" and report.framework == "tensorflow" and version_tuple(version)[:2] > LAST_WINDOWS_GPU_TENSORFLOW:
+        yield {"severity": "problem", "code": "windows-native-tensorflow",
+               "message": f"TensorFlow {version} cannot use the GPU on native Windows ({gpus}): "
+                          "GPU support there ended with TensorFlow 2.10",
+               "fix": f"use WSL2 ({cuda_command})" if cuda_command else "use WSL2, or pin tensorflow<2.11"}
+        return
+    if flavour != "cuda":
+        label = build.label if build else "CPU-only"
+        yield {"severity": "problem", "code": "cpu-only-build",
+               "message": f"{name} {version} is a {label} build, but {gpus}",
+               "fix": f"install a CUDA build: {cuda_command}" if cuda_command else "install a CUDA build of it"}
+        return
+    framework_cuda, driver_cuda = build.cuda if build else None, machine.nvidia.cuda_driver_version
+    seen = f" ({report.accelerator_error})" if report.accelerator_error else ""
+    if framework_cuda and driver_cuda and version_tuple(framework_cuda)[:2] > version_tuple(driver_cuda)[:2]:
+        # within one major version, CUDA's minor-version compatibility often bridges the gap
+        certain = version_tuple(framework_cuda)[0] > version_tuple(driver_cuda)[0]
+        yield {"severity": "problem", "code": "cuda-driver-mismatch",
+               "message": f"{name} {version} is built for CUDA {framework_cuda}, but the driver "
+                          f"({machine.nvidia.driver_version}) supports CUDA up to {driver_cuda}"
+                          f"{'' if certain else ', which can be why'}: {name} sees no GPU{seen}",
+               "fix": f"update the NVIDIA driver to one that supports CUDA {framework_cuda}, "
+                      f"or install a {name} build for CUDA {driver_cuda} or older"}
+        return
+    fix = ("install the CUDA and cuDNN libraries this release was built against: pip install 'tensorflow[and-cuda]'"
+           if report.framework == "tensorflow" else
+           f"reinstall the CUDA build ({cuda_command})" if cuda_command else "reinstall the CUDA build")
+    yield {"severity": "problem", "code": "gpu-not-found",
+           "message": f"{name} {version} is built with CUDA {framework_cuda or '?'} and {gpus}, yet {name} sees none{seen}",
+           "fix": fix}
+
+
+def _apple_finding(machine: MachineInfo, report: FrameworkReport) -> dict:
+    if report.framework == "pytorch":
+        built = report.build is not None and report.build.flavour == "mps"
+        macos = version_tuple(machine.apple.macos_version)
+        if not built:
+            cause, fix = "this torch build has no MPS support", "pip install torch (the macOS arm64 wheels include MPS)"
+        elif macos and macos < (12, 3):
+            cause, fix = f"MPS needs macOS 12.3 or newer (this is {machine.apple.macos_version})", "update macOS"
+        else:
+            cause, fix = report.accelerator_error or "torch.backends.mps.is_available() is False", "update macOS and torch"
+        return {"severity": "problem", "code": "apple-gpu-unused",
+                "message": f"PyTorch cannot use the Apple GPU (mps) here: {cause}", "fix": fix}
+    plugin = report.packages.get("tensorflow-metal")
+    if plugin:
+        return {"severity": "warning", "code": "apple-gpu-unused",
+                "message": f"tensorflow-metal {plugin} is installed but gives TensorFlow {report.version} no GPU "
+                           "(the plugin fails to load with recent TensorFlow releases)",
+                "fix": "run TensorFlow on the CPU here, or use PyTorch's mps device for the Apple GPU"}
+    return {"severity": "info", "code": "apple-gpu-unused",
+            "message": "TensorFlow has no official GPU support on macOS; it runs on the CPU here",
+            "fix": "PyTorch's mps device uses the Apple GPU"}

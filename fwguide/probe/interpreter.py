@@ -1,0 +1,157 @@
+"""The interpreters the workers run with: validated once, then recognised by cheap file stats.
+
+Asking an interpreter for its import path costs a subprocess, so the answer is
+remembered per interpreter, keyed by the interpreter file, its venv config and the
+mtimes of its import folders (an install that adds a .pth file changes them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import site
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import msgspec
+
+from fwguide.errors import FwguideError
+from fwguide.files import cache_dir, write_atomic
+
+MIN_VERSION = (3, 9)
+_MARK = "fwguide-python "
+_QUERY = (
+    "import json, site, sys; print(%r + json.dumps({'version': list(sys.version_info[:3]), "
+    "'paths': [p for p in sys.path[1:] if p], "
+    "'user_site': site.getusersitepackages() if site.ENABLE_USER_SITE else None}))" % _MARK
+)
+# Distribution names whose install or upgrade changes what a framework's worker finds.
+FRAMEWORK_PACKAGES: dict[str, tuple[str, ...]] = {
+    "pytorch": ("torch", "triton", "pytorch_triton", "nvidia_", "nvidia-"),
+    "tensorflow": ("tensorflow", "tf_keras", "tf-keras", "keras", "tf_nightly", "nvidia_", "nvidia-"),
+}
+_PACKAGE_DIRS = {"pytorch": "torch", "tensorflow": "tensorflow"}
+
+
+class Interpreter(msgspec.Struct, frozen=True):
+    path: str  # as given (absolute, symlinks kept: a venv's python is a link whose location matters)
+    version: str
+    paths: list[str]  # its import path, minus the script folder
+    user_site: str | None = None
+    stamp: str = ""  # what its import folders looked like when it was asked (see _stamp)
+
+    @property
+    def search_dirs(self) -> list[str]:
+        return self.paths + ([self.user_site] if self.user_site and self.user_site not in self.paths else [])
+
+
+def _stat_line(path: str | Path) -> str:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return f"{path}:-"
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _identity(path: str) -> list[str]:
+    """The interpreter (its folder and real binary: a venv's python and python3 are one interpreter),
+    the binary's stat (an upgrade in place changes it), its venv config and PYTHONPATH."""
+    binary = os.path.realpath(path)
+    return [os.path.dirname(path), _stat_line(binary), _stat_line(Path(path).parent.parent / "pyvenv.cfg"),
+            os.environ.get("PYTHONPATH", "")]
+
+
+def _stamp(path: str, search_dirs: list[str]) -> str:
+    return "\n".join(_identity(path) + [_stat_line(d) for d in search_dirs])
+
+
+def current() -> Interpreter:
+    """The interpreter fwguide itself runs on; its import path is known without a subprocess."""
+    paths = [p for p in sys.path[1:] if p]
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    interpreter = Interpreter(path=sys.executable, version="%d.%d.%d" % sys.version_info[:3], paths=paths, user_site=user_site)
+    return msgspec.structs.replace(interpreter, stamp=_stamp(interpreter.path, interpreter.search_dirs))
+
+
+def _memo_file(path: str) -> Path:
+    return cache_dir() / "probe" / "interpreters" / f"{zlib.crc32(path.encode()):08x}.json"  # holds its path: checked
+
+
+def resolve(given: str | Path) -> Interpreter:
+    """Check that `given` is a Python >= 3.9 and learn its import path (remembered between runs)."""
+    path = Path(given).expanduser()
+    if not path.exists() and os.sep not in str(given) and shutil.which(str(given)):
+        path = Path(shutil.which(str(given)) or "")  # a bare name such as python3.12, found on PATH
+    path = Path(os.path.abspath(path))
+    if not path.exists():
+        raise FwguideError(f"--python {given}: no such file", hint="pass the interpreter itself, e.g. ~/proj/.venv/bin/python")
+    if path.is_dir():
+        raise FwguideError(f"--python {given}: is a folder, not an interpreter",
+                           hint=f"did you mean {path / 'bin' / 'python'}?")
+    if not os.access(path, os.X_OK):
+        raise FwguideError(f"--python {given}: not executable", hint="pass a Python interpreter")
+    memo_file = _memo_file(str(path))
+    try:
+        remembered = msgspec.json.decode(memo_file.read_bytes(), type=Interpreter)
+        if remembered.path == str(path) and remembered.stamp == _stamp(str(path), remembered.search_dirs):
+            return remembered
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    interpreter = _ask(path, given)
+    try:
+        write_atomic(memo_file, msgspec.json.encode(interpreter))
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return interpreter
+
+
+def _ask(path: Path, given: str | Path) -> Interpreter:
+    not_python = f"--python {given}: does not look like a Python interpreter"
+    try:
+        proc = subprocess.run([str(path), "-c", _QUERY], capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise FwguideError(f"{not_python} (it did not answer within 30 s)", hint="pass a Python interpreter") from None
+    except OSError as exc:
+        raise FwguideError(f"{not_python} ({exc.strerror or exc})", hint="pass a Python interpreter") from None
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(_MARK)), None)
+    if proc.returncode != 0 or line is None:
+        said = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or ["no output"])[-1]
+        raise FwguideError(f"{not_python} (running it with -c: {said[:200]})", hint="pass a Python interpreter")
+    try:
+        answer = msgspec.json.decode(line[len(_MARK):])
+        version = tuple(int(v) for v in answer["version"])
+        paths = [str(p) for p in answer["paths"]]
+    except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+        raise FwguideError(f"{not_python} (it answered something unexpected)", hint="pass a Python interpreter") from None
+    if version < MIN_VERSION:
+        raise FwguideError(f"--python {given} is Python {'.'.join(map(str, version))}; the probe needs Python 3.9 or newer")
+    user_site = answer.get("user_site")
+    interpreter = Interpreter(path=str(path), version=".".join(map(str, version)), paths=paths,
+                              user_site=str(user_site) if user_site else None)
+    return msgspec.structs.replace(interpreter, stamp=_stamp(interpreter.path, interpreter.search_dirs))
+
+
+def framework_signature(interpreter: Interpreter, framework: str) -> str:
+    """Text that changes when anything that decides what `framework` imports is installed, upgraded or removed.
+
+    Installing something else leaves it alone. The search folders are fresh: a .pth file that
+    adds a folder changes the interpreter's stamp, so `resolve` asks the interpreter again.
+    """
+    prefixes = FRAMEWORK_PACKAGES[framework]
+    package_dir = _PACKAGE_DIRS[framework]
+    lines = _identity(interpreter.path)
+    for folder in interpreter.search_dirs:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in sorted(names):
+            lowered = name.lower()
+            if lowered.startswith(prefixes) and lowered.endswith((".dist-info", ".egg-info", ".egg-link", ".pth")):
+                lines.append(_stat_line(os.path.join(folder, name)))
+        if package_dir in names:
+            lines.append(_stat_line(os.path.join(folder, package_dir, "__init__.py")))
+    return "\n".join(lines)

@@ -1,0 +1,266 @@
+"""The probe's data: what the machine, each framework and the diagnosis say, as typed structs.
+
+`ProbeReport` is the whole result and `to_json_dict()` is `probe-gpu --json`. The
+`Worker*` structs are what a worker script prints; they are checked on arrival so a
+worker that drifts from this shape is reported, never half-trusted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+FrameworkId = Literal["pytorch", "tensorflow"]
+# ok: imported and probed · missing: not installed · import-error: installed but failed to import ·
+# timeout / crashed / bad-output / no-output / cancelled: the worker did not give a usable answer
+FrameworkStatus = Literal["ok", "missing", "import-error", "timeout", "crashed", "bad-output", "no-output", "cancelled"]
+DeviceKind = Literal["cpu", "cuda", "rocm", "mps", "gpu"]
+Precision = Literal["fp32", "tf32", "bf16", "fp16"]
+Severity = Literal["problem", "warning", "info"]
+
+ACCELERATOR_KINDS = frozenset({"cuda", "rocm", "mps", "gpu"})
+
+
+class _Data(msgspec.Struct, frozen=True):
+    pass
+
+
+class _WorkerData(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    pass
+
+
+# --- the machine, without any framework -------------------------------------------------
+
+class NvidiaGpu(_Data):
+    index: int
+    name: str
+    memory_gib: float | None = None
+    compute_capability: str | None = None
+    uuid: str | None = None
+    visible: bool = True  # not hidden by CUDA_VISIBLE_DEVICES
+
+
+class NvidiaDriver(_Data):
+    # ok: the driver answered · absent: no NVIDIA driver (a normal result) · error: it is there but failing
+    status: Literal["ok", "absent", "error"]
+    reason: str = ""
+    hint: str = ""
+    source: str = ""  # "NVML" or "nvidia-smi"
+    driver_version: str | None = None
+    cuda_driver_version: str | None = None  # the newest CUDA this driver supports
+    gpus: list[NvidiaGpu] = []
+
+
+class AmdInfo(_Data):
+    rocm_driver: bool = False  # the ROCm kernel interface (/dev/kfd) is present
+    rocm_version: str | None = None
+    gpus: list[str] = []
+
+
+class AppleInfo(_Data):
+    apple_silicon: bool = False
+    chip: str | None = None
+    rosetta: bool = False  # this Python runs translated (x86_64 on an Apple Silicon Mac)
+    macos_version: str | None = None
+
+
+class MachineInfo(_Data):
+    os: str  # linux / windows / macos, or the platform's own name elsewhere
+    os_name: str
+    arch: str
+    nvidia: NvidiaDriver
+    wsl: bool = False
+    cpu: str = "unknown CPU"
+    cores: int | None = None
+    ram_gib: float | None = None
+    amd: AmdInfo = AmdInfo()
+    apple: AppleInfo = AppleInfo()
+    visible_devices: dict[str, str] = {}  # CUDA_VISIBLE_DEVICES and friends, when set
+
+
+# --- what a worker prints ---------------------------------------------------------------
+
+class WorkerDevice(_WorkerData):
+    kind: DeviceKind
+    name: str
+    index: int = 0
+    memory_gib: float | None = None
+    compute_capability: str | None = None
+    bf16: bool | None = None  # native (not emulated) bf16 matmuls
+    fp16: bool | None = None
+
+
+class WorkerBuild(_WorkerData):
+    flavour: Literal["cpu", "cuda", "rocm", "mps", "metal"]
+    label: str  # e.g. "CUDA 12.8"
+    cuda: str | None = None
+    cudnn: str | None = None
+    rocm: str | None = None
+
+
+class WorkerMemoryGrowth(_WorkerData):
+    grabs_all_memory: bool | None
+    detail: str
+    fix: str = ""
+
+
+class WorkerPython(_WorkerData):
+    version: str
+    executable: str
+    machine: str = ""
+
+
+class WorkerProbe(_WorkerData):
+    kind: Literal["probe"]
+    protocol: int
+    framework: FrameworkId
+    python: WorkerPython
+    installed: bool
+    import_error: str | None = None
+    version: str | None = None
+    build: WorkerBuild | None = None
+    devices: list[WorkerDevice] = []
+    accelerator_error: str | None = None
+    memory_growth: WorkerMemoryGrowth | None = None
+    tf32_default: bool | None = None
+    packages: dict[str, str] = {}
+    env: dict[str, str] = {}
+    warnings: list[str] = []
+    import_s: float | None = None
+    device_init_s: float | None = None
+
+
+class WorkerMatmul(_WorkerData):
+    device: str
+    precision: Precision
+    size: int  # n of the n x n matmul that gave the best figure
+    sizes: list[int]
+    tflops_best: float
+    tflops_median: float
+    samples: int
+
+
+class WorkerBench(_WorkerData):
+    kind: Literal["bench"]
+    results: list[WorkerMatmul] = []
+    tf32_note: str = ""
+    error: str | None = None
+
+
+class WorkerCheckResult(_WorkerData):
+    status: Literal["pass", "fail", "error"]
+    detail: str = ""
+
+
+class WorkerChecks(_WorkerData):
+    kind: Literal["checks"]
+    protocol: int
+    framework: FrameworkId
+    installed: bool
+    import_error: str | None = None
+    version: str | None = None
+    results: list[WorkerCheckResult] = []
+
+
+# --- the report ---------------------------------------------------------------------------
+
+class Matmul(_Data):
+    device: str
+    device_name: str
+    precision: Precision
+    size: int
+    sizes: list[int]
+    tflops_best: float
+    tflops_median: float
+    samples: int
+    peak_tflops: float | None = None
+    share_of_peak: float | None = None  # tflops_best / peak_tflops
+    peak_device: str | None = None  # the devices.yaml entry the peak came from
+
+
+class FrameworkReport(_Data):
+    framework: FrameworkId
+    python: str
+    status: FrameworkStatus
+    reason: str = ""  # why the status is not "ok", in plain words
+    stderr_tail: list[str] = []
+    python_version: str | None = None
+    install_command: str | None = None
+    install_note: str = ""
+    version: str | None = None
+    build: WorkerBuild | None = None
+    devices: list[WorkerDevice] = []
+    accelerator_error: str | None = None
+    memory_growth: WorkerMemoryGrowth | None = None
+    tf32_default: bool | None = None
+    packages: dict[str, str] = {}
+    env: dict[str, str] = {}
+    warnings: list[str] = []
+    import_s: float | None = None
+    device_init_s: float | None = None
+    bench: list[Matmul] = []
+    bench_status: str = "skipped"  # "ok", "skipped", or why it did not finish
+    tf32_note: str = ""
+    probed_at: str = ""
+    cached: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def accelerators(self) -> list[WorkerDevice]:
+        return [d for d in self.devices if d.kind in ACCELERATOR_KINDS]
+
+
+class Diagnosis(_Data):
+    severity: Severity
+    code: str
+    message: str
+    fix: str = ""
+    framework: FrameworkId | None = None
+    python: str | None = None
+
+
+class CapabilityCell(_Data):
+    ok: bool | None  # None: does not apply here
+    reason: str
+
+
+class Capability(_Data):
+    feature: str
+    pytorch: CapabilityCell | None = None
+    tensorflow: CapabilityCell | None = None
+
+
+class Environment(_Data):
+    python: str
+    python_version: str | None = None
+    frameworks: list[FrameworkReport] = []
+    capabilities: list[Capability] = []
+
+    def framework(self, name: str) -> FrameworkReport | None:
+        return next((f for f in self.frameworks if f.framework == name), None)
+
+
+class ProbeReport(_Data, kw_only=True):
+    """The whole probe result; `to_json_dict()` is what `probe-gpu --json` prints."""
+
+    schema_version: int = SCHEMA_VERSION
+    fwguide_version: str
+    created: str
+    machine: MachineInfo
+    environments: list[Environment]
+    diagnoses: list[Diagnosis] = []
+    facts: list[str] = []
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return msgspec.to_builtins(self)
+
+    @property
+    def primary(self) -> Environment | None:
+        """The first probed environment: the one `ask` reasons about."""
+        return self.environments[0] if self.environments else None

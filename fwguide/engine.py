@@ -190,7 +190,7 @@ def _base(category: Category) -> Contribution:
     return Contribution(
         category=category.id, title=category.title, weight=round(category.scoring.base, _DIGITS), winner=winner,
         points=_split(winner, category.scoring.base),
-        because=f"{category.title} today: {verdict}. {_first_sentence(category.current.summary)}",
+        because=f"{category.title} today: {verdict}. {_lead(category.current.summary)}",
     )
 
 
@@ -207,10 +207,15 @@ def _from_rule(category: Category, rule: WeightRule, cause: str, hard_bonus: flo
     )
 
 
-def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
-    return match.group(1) if match else text
+def _lead(text: str, min_chars: int = 40) -> str:
+    """The summary's opening sentences, enough of them to carry a reason (a bare verdict is not one)."""
+    sentences = re.findall(r".+?[.!?](?=\s|$)", " ".join(text.split()))
+    lead = ""
+    for sentence in sentences:
+        lead = f"{lead} {sentence.strip()}".strip()
+        if len(lead) >= min_chars:
+            break
+    return lead or " ".join(text.split())
 
 
 def _tie_break(contributions: list[Contribution]) -> tuple[Framework, str]:

@@ -124,7 +124,7 @@ def _check_category(category: Category, questions: dict[str, Question], names: d
             report.add(category, f"{where}.current.evidence[{index}].source", "expected a URL", f".current.evidence[{index}].source")
     if not category.current.evidence:
         report.add(category, f"{where}.current.evidence", "today's verdict needs at least one evidence item with a source", ".current")
-    for index, check in enumerate(category.checks):
+    for index in range(len(category.checks)):
         _check_check(category, index, report)
     for index, snippet in enumerate(category.snippets):
         if not snippet.pytorch.strip() or not snippet.tensorflow.strip():

@@ -3,7 +3,7 @@
 A framework's result is keyed by the interpreter, the framework's installed files
 (dist-info folders and package stats, see interpreter.framework_signature), the
 GPU drivers and visible devices (machine.driver_signature), the environment
-variables that change what a framework sees, the worker script and fwguide's
+variables that change what a framework sees, the worker script (and common.py) and fwguide's
 version. Computing a key costs a few stat calls, no subprocess. Each file holds its
 whole key and is used only if the key matches to the letter (the file name is just a
 checksum of it). Files are written atomically, and only once a whole probe has finished.
@@ -22,7 +22,7 @@ from fwguide import __version__
 from fwguide.files import cache_dir, write_atomic
 from fwguide.probe.interpreter import Interpreter, framework_signature
 from fwguide.probe.model import FrameworkReport, MachineInfo
-from fwguide.probe.workers import SCRIPTS
+from fwguide.probe.workers import COMMON, SCRIPTS
 
 _ENV_PREFIXES = ("CUDA_", "HIP_", "ROCR_", "TF_", "KERAS_", "PYTORCH_", "TORCH_", "NVIDIA_")
 _ENV_NAMES = ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME")
@@ -55,10 +55,10 @@ def _name(key: str) -> str:
 
 
 def result_key(interpreter: Interpreter, framework: str, bench: bool, drivers: str) -> str:
-    script = SCRIPTS[framework].stat()
+    scripts = [path.stat() for path in (SCRIPTS[framework], COMMON)]
     return "\n".join([
         __version__, framework, f"bench={bench}", drivers, framework_signature(interpreter, framework),
-        f"{script.st_size}:{script.st_mtime_ns}", *_environment(),
+        *(f"{s.st_size}:{s.st_mtime_ns}" for s in scripts), *_environment(),
     ])
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from fwguide.probe.checks import run_checks
 from fwguide.probe.model import WorkerChecks, WorkerProbe
-from fwguide.probe.workers import SCRIPTS
+from fwguide.probe.workers import COMMON, SCRIPTS
 from fwguide.rulebook import load
 from fwguide.rulebook.names import CHECKS
 from fwguide.rulebook.schema import Check
@@ -48,12 +48,17 @@ def test_worker_implements_exactly_the_checks_named_for_its_framework(framework:
     assert set(_load(framework).CHECKS) == expected
 
 
-@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
-def test_worker_is_self_contained_and_runs_on_python_3_9(framework: str) -> None:
-    tree = ast.parse(SCRIPTS[framework].read_text(), feature_version=(3, 9))
+def _non_stdlib_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), feature_version=(3, 9))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported - set(sys.stdlib_module_names) == {MODULES[framework]}
+    return imported - set(sys.stdlib_module_names)
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_worker_is_self_contained_and_runs_on_python_3_9(framework: str) -> None:
+    assert _non_stdlib_imports(SCRIPTS[framework]) == {MODULES[framework]}
+    assert _non_stdlib_imports(COMMON) == set()
 
 
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])

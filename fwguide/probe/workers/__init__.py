@@ -1,4 +1,4 @@
-"""The worker scripts, one per framework. They are run by path, never imported: each is self-contained."""
+"""The worker scripts, one per framework. They are run by path, never imported; each loads COMMON beside it."""
 
 from pathlib import Path
 
@@ -6,3 +6,4 @@ SCRIPTS = {
     "pytorch": Path(__file__).resolve().parent / "torch_worker.py",
     "tensorflow": Path(__file__).resolve().parent / "tensorflow_worker.py",
 }
+COMMON = Path(__file__).resolve().parent / "common.py"  # the code every worker shares

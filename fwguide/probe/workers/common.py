@@ -1,0 +1,264 @@
+"""What every framework worker does the same way: the request loop, result frames, checks, timing.
+
+Each worker loads this file by its location (never through sys.path or the fwguide
+package), so it imports only the standard library and runs on any Python >= 3.9.
+A worker supplies what differs: its framework's import, probe, benchmark and checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+import warnings
+
+PROTOCOL = 1
+CPU_SIZES = (1024, 2048)
+GPU_SIZES = (2048, 4096, 8192)
+SECONDS_PER_SIZE = {"cpu": 0.3, "gpu": 0.25}
+
+
+# --- the request loop and its result frames ---------------------------------------------
+
+def _result_stream():
+    """Keep the real stdout for the result; point fd 1 at stderr so nothing else reaches it."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    return os.fdopen(saved, "w", encoding="utf-8")
+
+
+def _emit(stream, nonce, payload):
+    try:
+        text = json.dumps(payload, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        text = json.dumps({"kind": "error", "error": "unserialisable result: %s" % exc})
+    stream.write("fwguide-frame-begin %s\n%s\nfwguide-frame-end %s\n" % (nonce, text, nonce))
+    stream.flush()
+
+
+def first_line(exc):
+    text = str(exc).strip()
+    return "%s: %s" % (type(exc).__name__, text.splitlines()[0]) if text else type(exc).__name__
+
+
+def import_framework(module, importer):
+    """(framework, None) or (None, (kind, message)); kind is "missing" or "error"."""
+    try:
+        return importer(), None
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None, ("missing", first_line(exc))
+        return None, ("error", first_line(exc))
+    except Exception as exc:  # a broken install fails with anything: OSError for a missing .so, RuntimeError
+        return None, ("error", first_line(exc))
+
+
+def _import_status(failure):
+    return {
+        "installed": failure is None or failure[0] != "missing",
+        "import_error": failure[1] if failure and failure[0] == "error" else None,
+    }
+
+
+def serve(framework, module, importer, checks, probe, bench):
+    """Answer the one request on stdin, then leave at once.
+
+    importer() imports `module` (the framework) and returns it; checks maps a check name
+    to check(fw, target); probe(fw, failure, import_s) and bench(fw, probe_result) build
+    the probe and benchmark results.
+    """
+    _answer(framework, module, importer, checks, probe, bench)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # the result is out: skip the framework's slow (and sometimes crashing) interpreter teardown
+
+
+def _answer(framework, module, importer, checks, probe, bench):
+    stream = _result_stream()
+    try:
+        request = json.loads(sys.stdin.readline() or "{}")
+    except ValueError:
+        request = {}
+    nonce = str(request.get("nonce", ""))
+    started = time.perf_counter()
+    fw, failure = import_framework(module, importer)
+    import_s = time.perf_counter() - started
+    if request.get("mode") == "checks":
+        _emit(stream, nonce, run_checks(framework, checks, fw, failure, request.get("checks", [])))
+        return
+    result = probe(fw, failure, import_s)
+    _emit(stream, nonce, result)
+    if fw is not None and request.get("bench") and sys.stdin.readline().strip() == "go":
+        _emit(stream, nonce, bench(fw, result))
+
+
+# --- the probe ---------------------------------------------------------------------------
+
+def probe_header(framework, failure, env_names):
+    """The start of a probe result: the interpreter, whether the framework imported, the variables it sees."""
+    return {
+        "kind": "probe", "protocol": PROTOCOL, "framework": framework,
+        "python": {"version": platform.python_version(), "executable": sys.executable, "machine": platform.machine()},
+        **_import_status(failure),
+        "env": {k: v for k, v in os.environ.items() if k in env_names},
+    }
+
+
+def warning_lines(caught):
+    """The first line of each of the first five non-empty warnings recorded."""
+    return [str(w.message).strip().splitlines()[0] for w in caught if str(w.message).strip()][:5]
+
+
+def package_versions(names):
+    from importlib import metadata
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except Exception:  # not installed, or broken metadata: simply not reported
+            pass
+    return found
+
+
+def numbers(version):
+    return tuple(int(part) for part in re.findall(r"\d+", str(version).split("+")[0])[:3])
+
+
+# --- the benchmark -----------------------------------------------------------------------
+
+def measure(run, sync, flops, seconds):
+    """TFLOPS per timed batch: warm up, size batches to ~50 ms, synchronise around each."""
+    run()
+    run()
+    sync()
+    started = time.perf_counter()
+    run()
+    sync()
+    reps = max(1, min(1000, int(0.05 / max(time.perf_counter() - started, 1e-6))))
+    samples = []
+    deadline = time.perf_counter() + seconds
+    while len(samples) < 3 or (len(samples) < 25 and time.perf_counter() < deadline):
+        started = time.perf_counter()
+        for _ in range(reps):
+            run()
+        sync()
+        samples.append(flops * reps / (time.perf_counter() - started) / 1e12)
+    return samples
+
+
+def bench(probe_result, *, device, dtypes, samples, tf32_default, set_tf32, tf32_note):
+    """Matmul TFLOPS per precision on the first accelerator the probe found, else on the CPU.
+
+    device(target) names the probed device for the framework; dtypes are its (float32,
+    bfloat16, float16); samples(device, dtype, n, seconds) measures one n x n matmul;
+    tf32_default(target) is the TF32 switch as found, None where it is not to be touched,
+    and set_tf32(enabled) flips it; tf32_note says what the framework does by default.
+    """
+    accelerators = [d for d in probe_result.get("devices", []) if d["kind"] != "cpu"]
+    target = accelerators[0] if accelerators else probe_result["devices"][0]
+    name = device(target)
+    float32, bfloat16, float16 = dtypes
+    plans = [("fp32", float32, False)]
+    note = ""
+    if target["kind"] == "cuda":
+        note = tf32_note
+        if numbers(target.get("compute_capability") or "0") >= (8, 0):  # TF32 tensor cores start at 8.0
+            plans.append(("tf32", float32, True))
+    if accelerators and target.get("bf16"):
+        plans.append(("bf16", bfloat16, None))
+    if accelerators and target.get("fp16"):
+        plans.append(("fp16", float16, None))
+    sizes = GPU_SIZES if accelerators else CPU_SIZES
+    seconds = SECONDS_PER_SIZE["gpu" if accelerators else "cpu"]
+    results = []
+    default_tf32 = tf32_default(target)
+    try:
+        for precision, dtype, tf32 in plans:
+            if tf32 is not None and default_tf32 is not None:
+                set_tf32(tf32)
+            per_size = {n: samples(name, dtype, n, seconds) for n in sizes}
+            best_n = max(per_size, key=lambda n: max(per_size[n]))
+            results.append({
+                "device": name, "precision": precision, "size": best_n, "sizes": list(sizes),
+                "tflops_best": round(max(per_size[best_n]), 4), "tflops_median": round(statistics.median(per_size[best_n]), 4),
+                "samples": sum(len(s) for s in per_size.values()),
+            })
+    except Exception as exc:  # out of memory, an unsupported dtype: keep what was measured
+        return {"kind": "bench", "results": results, "tf32_note": note, "error": first_line(exc)}
+    finally:
+        if default_tf32 is not None:
+            set_tf32(default_tf32)
+    return {"kind": "bench", "results": results, "tf32_note": note}
+
+
+# --- live checks -------------------------------------------------------------------------
+
+def generic_checks(module, module_path=None):
+    """has_attr, module_importable and version_at_least for the framework imported as `module`.
+
+    module_path(target) splits a dotted target into importable names (to resolve an alias
+    such as tf.); by default it splits on dots.
+    """
+    split = module_path or (lambda target: target.split("."))
+
+    def has_attr(fw, target):
+        # Walk attributes from the root and import a submodule only where an attribute is missing:
+        # importing the longest prefix first can pick an internal package that shadows the public
+        # API (tensorflow.distribute is not tf.distribute).
+        parts = split(target)
+        obj = importlib.import_module(parts[0])
+        for index, name in enumerate(parts[1:], start=1):
+            if hasattr(obj, name):
+                obj = getattr(obj, name)
+                continue
+            module_name = ".".join(parts[:index + 1])
+            try:
+                obj = importlib.import_module(module_name)
+            except ImportError as exc:
+                return "fail", "%s has no attribute %r (importing %s failed: %s)" % (
+                    ".".join(parts[:index]), name, module_name, first_line(exc))
+        return "pass", "%s is a %s" % (target, type(obj).__name__)
+
+    def module_importable(fw, target):
+        try:
+            importlib.import_module(".".join(split(target)))
+        except ImportError as exc:
+            return "fail", first_line(exc)
+        return "pass", "%s imports" % target
+
+    def version_at_least(fw, target):
+        have, want = numbers(fw.__version__), numbers(target)
+        ok = have + (0,) * (3 - len(have)) >= want + (0,) * (3 - len(want))
+        return ("pass" if ok else "fail"), "%s %s %s %s" % (module, fw.__version__, ">=" if ok else "<", target)
+
+    return {"has_attr": has_attr, "module_importable": module_importable, "version_at_least": version_at_least}
+
+
+def run_checks(framework, table, fw, failure, checks):
+    """Run each requested check from `table`; an unknown or broken check is an error, the others still run."""
+    result = {
+        "kind": "checks", "protocol": PROTOCOL, "framework": framework, **_import_status(failure),
+        "version": getattr(fw, "__version__", None), "results": [],
+    }
+    if fw is None:
+        return result
+    for item in checks:
+        function = table.get(item.get("check"))
+        if function is None:
+            result["results"].append({"status": "error", "detail": "unknown check %r" % item.get("check")})
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                status, detail = function(fw, item.get("target"))
+        except Exception as exc:  # a check that breaks is reported as an error, the others still run
+            status, detail = "error", first_line(exc)
+        result["results"].append({"status": status, "detail": detail})
+    return result

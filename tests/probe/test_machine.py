@@ -1,18 +1,19 @@
-"""Machine facts without frameworks: this machine for real, and NVML's answers through a stand-in library.
+"""Machine facts without frameworks: this machine for real, and a driver's answers through stand-ins.
 
-This machine has no NVIDIA driver, so the NVML paths run against a small stand-in
-module that answers like the real nvidia-ml-py does (same names, same error classes).
+This machine has no NVIDIA driver, so the NVML and nvidia-smi paths run a real
+`probe-gpu` subprocess with a stand-in `pynvml` first on PYTHONPATH and a stand-in
+`nvidia-smi` on PATH (tests/probe/fake_nvml/), which answer like the real ones do.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-from collections.abc import Callable
+import json
+from pathlib import Path
 
 import pytest
 
 from fwguide.probe import machine
+from tests.conftest import run_cli
 
 
 def test_this_machine_is_described_without_any_framework() -> None:
@@ -28,58 +29,54 @@ def test_driver_signature_is_cheap_and_stable(monkeypatch: pytest.MonkeyPatch) -
     assert machine.driver_signature() != first
 
 
-def _nvml(init: Callable[[], None] | None = None, gpus: int = 1) -> types.ModuleType:
-    module = types.ModuleType("pynvml")
-
-    class NVMLError(Exception):
-        pass
-
-    module.NVMLError = NVMLError
-    for name in ("LibraryNotFound", "DriverNotLoaded", "LibRmVersionMismatch", "NotSupported"):
-        setattr(module, f"NVMLError_{name}", type(f"NVMLError_{name}", (NVMLError,), {}))
-
-    def not_supported(handle: object) -> None:
-        raise module.NVMLError_NotSupported()
-
-    module.nvmlInit = init or (lambda: None)
-    module.nvmlShutdown = lambda: None
-    module.nvmlSystemGetDriverVersion = lambda: "550.54.15"
-    module.nvmlSystemGetCudaDriverVersion = lambda: 12040
-    module.nvmlDeviceGetCount = lambda: gpus
-    module.nvmlDeviceGetHandleByIndex = lambda index: index
-    module.nvmlDeviceGetName = lambda handle: b"NVIDIA H100 80GB HBM3"  # older releases return bytes
-    module.nvmlDeviceGetMemoryInfo = lambda handle: types.SimpleNamespace(total=85520809984)
-    module.nvmlDeviceGetCudaComputeCapability = lambda handle: (9, 0)
-    module.nvmlDeviceGetUUID = not_supported
-    return module
+FAKE_NVML = Path(__file__).resolve().parent / "fake_nvml"
 
 
-def test_nvml_answers_become_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pynvml", _nvml(gpus=2))
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
-    driver = machine.nvidia_driver()
-    assert (driver.status, driver.driver_version, driver.cuda_driver_version) == ("ok", "550.54.15", "12.4")
-    assert [(g.name, g.memory_gib, g.compute_capability, g.uuid, g.visible) for g in driver.gpus] == [
+def _probe_with_driver(case: str, *args: str, path: str | None = None) -> dict:
+    """A real `probe-gpu --json` whose NVML answers come from the stand-in library (see fake_nvml/)."""
+    env = {"PYTHONPATH": str(FAKE_NVML), "FWGUIDE_FAKE_NVML": case, "CUDA_VISIBLE_DEVICES": "1"}
+    if path is not None:
+        env["PATH"] = path
+    proc = run_cli("probe-gpu", "--json", "--no-bench", "--refresh", *args, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_nvml_answers_become_gpus(bare_python: Path) -> None:
+    nvidia = _probe_with_driver("h100x2", "--python", str(bare_python))["machine"]["nvidia"]
+    assert (nvidia["status"], nvidia["source"], nvidia["driver_version"], nvidia["cuda_driver_version"]) == (
+        "ok", "NVML", "550.54.15", "12.4")
+    assert [(g["name"], g["memory_gib"], g["compute_capability"], g["uuid"], g["visible"]) for g in nvidia["gpus"]] == [
         ("NVIDIA H100 80GB HBM3", 79.65, "9.0", None, False), ("NVIDIA H100 80GB HBM3", 79.65, "9.0", None, True)]
 
 
+def test_driver_gpu_with_a_cpu_only_torch_is_diagnosed_with_the_fix() -> None:
+    report = _probe_with_driver("h100x2", "--framework", "torch")
+    found = [d for d in report["diagnoses"] if d["code"] == "cpu-only-build"]
+    assert found, report["diagnoses"]
+    assert "the driver reports 1 NVIDIA GPU(s)" in found[0]["message"]
+    assert found[0]["fix"] == "install a CUDA build: pip install torch"
+    assert "gpu-nvidia" in report["facts"]
+
+
 @pytest.mark.parametrize(("error", "status", "hint"), [
-    ("NVMLError_LibraryNotFound", "absent", ""),
-    ("NVMLError_DriverNotLoaded", "error", "modprobe nvidia"),
-    ("NVMLError_LibRmVersionMismatch", "error", "reboot"),
+    ("LibraryNotFound", "absent", ""),
+    ("DriverNotLoaded", "error", "modprobe nvidia"),
+    ("LibRmVersionMismatch", "error", "reboot"),
 ])
-def test_nvml_failures_become_reasons_not_exceptions(monkeypatch: pytest.MonkeyPatch, error: str, status: str,
-                                                    hint: str) -> None:
-    module = _nvml()
+def test_nvml_failures_become_reasons_not_exceptions(bare_python: Path, error: str, status: str, hint: str) -> None:
+    nvidia = _probe_with_driver(error, "--python", str(bare_python), path="/nonexistent")["machine"]["nvidia"]
+    assert nvidia["status"] == status and nvidia["gpus"] == [] and hint in nvidia["hint"]
 
-    def fail() -> None:
-        raise getattr(module, error)()
 
-    module.nvmlInit = fail
-    monkeypatch.setitem(sys.modules, "pynvml", module)
-    monkeypatch.setenv("PATH", "/nonexistent")  # no nvidia-smi to fall back on
-    driver = machine.nvidia_driver()
-    assert driver.status == status and driver.gpus == [] and hint in driver.hint
+def test_nvidia_smi_answers_when_nvml_cannot_be_loaded(bare_python: Path) -> None:
+    nvidia = _probe_with_driver("LibraryNotFound", "--python", str(bare_python),
+                                path=f"{FAKE_NVML}:/usr/bin:/bin")["machine"]["nvidia"]
+    assert (nvidia["status"], nvidia["source"], nvidia["driver_version"], nvidia["cuda_driver_version"]) == (
+        "ok", "nvidia-smi", "550.54.15", "12.4")
+    assert [(g["name"], g["compute_capability"], g["uuid"]) for g in nvidia["gpus"]] == [
+        ("NVIDIA L4", "8.9", "GPU-1111")]
 
 
 def test_cuda_driver_versions_read_like_nvidia_smi() -> None:

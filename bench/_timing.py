@@ -22,7 +22,7 @@ def time_command(argv: Sequence[str], env: dict[str, str] | None = None) -> floa
     return time.perf_counter() - start
 
 
-def compare(floor: Sequence[str], cases: dict[str, Sequence[str]], runs: int = 15,
+def compare(floor: Sequence[str], cases: dict[str, Sequence[str]], runs: int = 25,
             env: dict[str, str] | None = None, targets: dict[str, float] | None = None) -> dict[str, float]:
     """Time the floor and each case `runs` times, interleaved so drift hits all alike; print medians and ratios."""
     samples: dict[str, list[float]] = {"floor": [], **{name: [] for name in cases}}

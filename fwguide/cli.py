@@ -4,8 +4,6 @@ Command bodies live in fwguide/commands/ and are imported only when their comman
 runs, so `fwguide --help` stays at the cost of importing typer and rich.
 """
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from pathlib import Path

@@ -24,10 +24,10 @@ from collections.abc import Mapping
 
 import msgspec
 
-from fwguide.rulebook.names import PROBE_FACTS
-from fwguide.rulebook.validate import FACTS_KEY
+from fwguide.rulebook.lookup import install_cell
+from fwguide.rulebook.names import FACTS_KEY, FRAMEWORK_TITLES, PROBE_FACTS
 from fwguide.rulebook.schema import (
-    Alternative, Category, Compute, Confidence, Framework, InstallOption, Rulebook, WeightRule, WhenValue, Winner,
+    Alternative, Category, Compute, Confidence, Framework, Rulebook, WeightRule, WhenValue, Winner,
 )
 
 AnswerValue = str | bool | list[str]
@@ -37,7 +37,6 @@ FRAMEWORKS: tuple[Framework, Framework] = ("pytorch", "tensorflow")
 CONFIDENCE_THRESHOLDS: tuple[tuple[Confidence, float], ...] = (("strong", 0.30), ("moderate", 0.12), ("slight", 0.0))
 HARD_FACTOR = 2.0
 _DIGITS = 4
-_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
 
 
 class Points(msgspec.Struct, frozen=True):
@@ -94,7 +93,7 @@ def other(framework: Framework) -> Framework:
 
 
 def display_name(framework: str) -> str:
-    return _NAMES.get(framework, framework)
+    return FRAMEWORK_TITLES.get(framework, framework)
 
 
 def confidence_for(margin: float) -> Confidence:
@@ -276,15 +275,9 @@ def install_step(rulebook: Rulebook, framework: Framework, answers: Mapping[str,
     hardware = answers.get("hardware")
     compute = compute_platform(os_name, hardware if isinstance(hardware, list) else [])
 
-    def find(platform: Compute) -> InstallOption | None:
-        return next((o for o in rulebook.install
-                     if o.framework == framework and os_name in o.os and o.compute == platform), None)
-
-    option = find(compute)
-    fallback_from: Compute | None = None
-    if option is None and compute != "cpu":
-        option, fallback_from = find("cpu"), compute
+    option = install_cell(rulebook.install, framework, os_name, compute)
     if option is None:
         return None
     return InstallStep(framework=framework, os=os_name, compute=option.compute, command=option.command,
-                       source=option.source, note=option.note, fallback_from=fallback_from)
+                       source=option.source, note=option.note,
+                       fallback_from=compute if option.compute != compute else None)

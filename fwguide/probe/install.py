@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fwguide.probe.model import MachineInfo
+from fwguide.rulebook.lookup import install_cell
 from fwguide.rulebook.schema import Compute, InstallOption
 
 
@@ -23,9 +24,4 @@ def install_option(options: Sequence[InstallOption], framework: str, machine: Ma
                    compute: Compute | None = None) -> InstallOption | None:
     """The table's cell for (framework, OS, compute), falling back to the CPU cell as the table promises."""
     os_name = machine.os if machine.os in ("linux", "windows", "macos") else "linux"
-    wanted = compute or best_compute(machine)
-    for candidate in (wanted, "cpu"):
-        for option in options:
-            if option.framework == framework and os_name in option.os and option.compute == candidate:
-                return option
-    return None
+    return install_cell(options, framework, os_name, compute or best_compute(machine))

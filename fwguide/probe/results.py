@@ -10,9 +10,10 @@ import msgspec
 from fwguide.probe.install import install_option
 from fwguide.probe.model import FrameworkReport, MachineInfo, WorkerBench, WorkerDevice, WorkerProbe
 from fwguide.probe.peaks import with_peak
+from fwguide.rulebook.names import FRAMEWORK_TITLES
 from fwguide.rulebook.schema import DevicePeak, InstallOption
 
-DISPLAY_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+DISPLAY_NAMES = FRAMEWORK_TITLES
 
 
 def now_iso() -> str:

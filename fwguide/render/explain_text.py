@@ -10,9 +10,10 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from fwguide.rulebook.names import FRAMEWORK_TITLES
 from fwguide.rulebook.schema import Category, Rulebook
 
-FRAMEWORK_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "tie": "tie", None: "-"}
+FRAMEWORK_NAMES = {**FRAMEWORK_TITLES, "tie": "tie", None: "-"}
 KIND_NAMES = {"article": "article", "article-note": "article note", "new": "new since 2017"}
 _WIDTH = 88
 

@@ -15,8 +15,9 @@ from types import TracebackType
 from typing import Any
 
 from fwguide.probe.model import CapabilityCell, Environment, FrameworkReport, MachineInfo, ProbeReport
+from fwguide.rulebook.names import FRAMEWORK_TITLES
 
-NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+NAMES = FRAMEWORK_TITLES
 _RUNNING = ("probing", "waiting to benchmark", "benchmarking")
 _STYLES = {"OK": "green", "NO": "red", "n/a": "dim", "problem": "bold red", "warning": "yellow", "info": "cyan",
            "ok": "green", "hidden": "red", "grabs all": "red"}

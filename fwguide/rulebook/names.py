@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+# How each framework is named to people (ids are lower-case in the rulebook and JSON).
+FRAMEWORK_TITLES: dict[str, str] = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+
 
 class CheckSpec(NamedTuple):
     frameworks: tuple[str, ...]
@@ -47,6 +50,9 @@ TARGET_ROOTS: dict[str, tuple[str, ...]] = {
     "pytorch": ("torch",),
     "tensorflow": ("tensorflow", "tf", "keras"),
 }
+
+# The `when` key under which a weight rule names probe facts instead of answers.
+FACTS_KEY = "facts"
 
 # Named facts the probe derives about this machine; weight rules may use them as
 # `when: {facts: [...]}`.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fwguide.rulebook.parse import Origin, Problem
 from fwguide.rulebook.lookup import normalize_name
-from fwguide.rulebook.names import CHECKS, PROBE_FACTS, TARGET_ROOTS
+from fwguide.rulebook.names import CHECKS, FACTS_KEY, PROBE_FACTS, TARGET_ROOTS
 from fwguide.rulebook.schema import Alternative, Category, Question, Rulebook
 
 # The answer ids and choices DESIGN.md promises; a rulebook may add more, never fewer.
@@ -25,7 +25,6 @@ REQUIRED_QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "custom_kernels": ("yesno", ()),
     "visualization": ("yesno", ()),
 }
-FACTS_KEY = "facts"
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _PEAK_KEYS = {"fp32", "tf32", "bf16", "fp16"}
 

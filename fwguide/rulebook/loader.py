@@ -17,7 +17,10 @@ from fwguide.errors import FwguideError
 from fwguide.files import cache_dir, write_atomic
 from fwguide.rulebook.schema import Rulebook
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "rules"
+_PACKAGE = Path(__file__).resolve().parent.parent
+# An installed wheel carries the rulebook inside the package; a checkout (editable install) reads
+# the top-level rules/ live.
+BUILTIN_DIR = _PACKAGE / "rules" if (_PACKAGE / "rules").is_dir() else _PACKAGE.parent / "rules"
 
 
 def rule_files(path: Path) -> list[Path]:

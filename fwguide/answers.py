@@ -39,7 +39,7 @@ class Answers(msgspec.Struct, frozen=True):
     detected: tuple[str, ...] = ()  # pre-filled from what this machine shows
 
 
-class _Where:
+class Where:
     """Names the place an answer came from in error messages: a file and line, or a --set flag."""
 
     def __init__(self, label: str, lines: Mapping[Any, int] | None = None, line: int | None = None):
@@ -70,7 +70,7 @@ def _did_you_mean(value: str, options: list[str]) -> str | None:
     return f"did you mean {match!r}?" if match else None
 
 
-def check_answer(question: Question, raw: Any, where: _Where, *, from_text: bool = False) -> AnswerValue:
+def check_answer(question: Question, raw: Any, where: Where, *, from_text: bool = False) -> AnswerValue:
     """The answer to `question` as the engine wants it; a located FwguideError when it is not valid."""
     qid, choices = question.id, [c.id for c in question.choices]
     if question.kind == "yesno":
@@ -99,14 +99,30 @@ def check_answer(question: Question, raw: Any, where: _Where, *, from_text: bool
     return picked
 
 
+_noted: set[tuple[str, str]] = set()
+
+
+def _note_renamed(qid: str, value: str, new: str, split_into: list[str]) -> None:
+    """One line on stderr, once per old id, so a saved answers file keeps working and its owner learns the new ids."""
+    if (qid, value) in _noted:
+        return
+    _noted.add((qid, value))
+    finer = f"; the new choices are {', '.join(split_into)}" if split_into else ""
+    sys.stderr.write(f"note: {qid} {value!r} is read as {new!r}{finer} (see `fwguide ask --list`)\n")
+
+
 def exclusive_conflict(question: Question, picked: list[str]) -> str | None:
     """The choice in `picked` that may only stand alone but does not, if any."""
     return next((e for e in question.exclusive if e in picked and len(picked) > 1), None)
 
 
-def _choice(question: Question, value: str, choices: list[str], where: _Where) -> str:
+def _choice(question: Question, value: str, choices: list[str], where: Where) -> str:
     if value in choices:
         return value
+    old = question.renamed.get(value)
+    if old is not None and old.to in choices:
+        _note_renamed(question.id, value, old.to, old.split_into)
+        return old.to
     raise where.error(question.id, f"unknown choice {value!r} (expected one of: {', '.join(choices)})",
                       hint=_did_you_mean(value, choices))
 
@@ -116,13 +132,13 @@ def _shown(raw: Any) -> str:
     return kind.get(type(raw), repr(raw)) if not isinstance(raw, str) else repr(raw)
 
 
-def _unknown_id(qid: Any, rulebook: Rulebook, where: _Where) -> FwguideError:
+def _unknown_id(qid: Any, rulebook: Rulebook, where: Where) -> FwguideError:
     ids = [q.id for q in rulebook.questions]
     return where.error(str(qid), f"unknown question id (expected one of: {', '.join(ids)})",
                        hint=_did_you_mean(str(qid), ids))
 
 
-def parse_mapping(data: Any, rulebook: Rulebook, where: _Where) -> dict[str, AnswerValue]:
+def parse_mapping(data: Any, rulebook: Rulebook, where: Where) -> dict[str, AnswerValue]:
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -154,7 +170,7 @@ def read_answers_file(path: Path, rulebook: Rulebook) -> dict[str, AnswerValue]:
     try:
         cached = json.loads(cache_file.read_bytes())
         if cached["key"] == key:
-            return parse_mapping(cached["data"], rulebook, _Where(str(path)))
+            return parse_mapping(cached["data"], rulebook, Where(str(path)))
     except (OSError, ValueError, KeyError, TypeError, FwguideError):
         pass
     try:
@@ -176,7 +192,7 @@ def _parse_located(text: str, name: str, rulebook: Rulebook) -> tuple[Any, dict[
         _check_json(text, name)
     data = read_yaml_text(text, name)
     lines = data.key_lines if isinstance(data, LineDict) else None
-    return data, parse_mapping(data, rulebook, _Where(name, lines, getattr(data, "line", 1)))
+    return data, parse_mapping(data, rulebook, Where(name, lines, getattr(data, "line", 1)))
 
 
 def _cache_entry(path: Path) -> tuple[Path, str]:
@@ -199,7 +215,7 @@ def parse_sets(sets: list[str], rulebook: Rulebook) -> dict[str, AnswerValue]:
     result: dict[str, AnswerValue] = {}
     for item in sets:
         qid, sep, value = item.partition("=")
-        where = _Where(f"--set {item}")
+        where = Where(f"--set {item}")
         if not sep or not qid.strip():
             raise FwguideError(f"--set {item}: expected ID=VALUE, e.g. --set scale=research")
         question = rulebook.question(qid.strip())

@@ -25,7 +25,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-rules_app = typer.Typer(help="Check a rulebook (the built-in one or a team's own).", no_args_is_help=True,
+rules_app = typer.Typer(help="Check a rulebook (the built-in one or a team's own) and calibrate it against documented decisions.", no_args_is_help=True,
                         rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
 
@@ -155,6 +155,26 @@ def rules_validate(
     from fwguide.commands import rules as command
 
     raise typer.Exit(command.validate(path=path, json_out=json_out))
+
+
+@rules_app.command("calibrate")
+def rules_calibrate(
+    cases: Annotated[Path, typer.Argument(metavar="CASES.yaml", help="A library of documented decisions (YAML or JSON).",
+                                          show_default=False)],
+    rules: RulesOption = None,
+    json_out: JsonOption = False,
+    min_ratio: Annotated[
+        float, typer.Option("--min", metavar="RATIO", help="Fail (exit 1) below this agreement, 0 to 1.")
+    ] = 0.9,
+) -> None:
+    """Run documented decisions through the engine: agreement, every miss, strong misses, confidence spread.
+
+    Each case is scored as `ask --answers … --no-input --no-probe` scores it. Exit 1 when
+    agreement is below --min or any miss came at strong confidence.
+    """
+    from fwguide.commands import rules as command
+
+    raise typer.Exit(command.calibrate(cases_file=cases, rules=rules, json_out=json_out, min_ratio=min_ratio))
 
 
 def main() -> None:

@@ -1,67 +1,38 @@
 """The recommendation engine: answers + rulebook + probe facts -> Recommendation.
 
-Pure and deterministic: no I/O, no printing. How points are counted:
-
-* every category gives `scoring.base` points to today's winner (a tie splits them);
-* every weight rule whose `when` matches gives `weight` points to its winner (the
-  category's winner unless the rule names one; a tie splits them). A `when` matches
-  when all of its keys match: a question id with a choice, or a list meaning any of
-  those choices, or true/false for a yes/no question; the key `facts` with probe fact
-  names (a list meaning any of them);
-* a hard rule (a target only one framework serves) gives its weight plus twice the
-  soft ceiling: the most points all soft contributions together could ever give one
-  framework under this rulebook. One hard constraint therefore outweighs every soft
-  preference at once, and leaves a relative margin of at least 1/3.
-
-Confidence comes from the relative margin |pytorch - tensorflow| / (pytorch + tensorflow),
-with the thresholds in CONFIDENCE_THRESHOLDS.
+Pure and deterministic: no I/O, no printing. fwguide.scoring counts the points and
+sets the confidence; this module explains the result: reasons, the alternatives worth
+naming, the next step, and `what_would_change` (every single-answer change re-scored,
+keeping those that flip the recommendation or change its confidence).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import msgspec
 
 from fwguide.rulebook.lookup import install_cell
-from fwguide.rulebook.names import FACTS_KEY, FRAMEWORK_TITLES, PROBE_FACTS
-from fwguide.rulebook.schema import (
-    Alternative, Category, Compute, Confidence, Framework, Rulebook, WeightRule, WhenValue, Winner,
+from fwguide.rulebook.schema import Alternative, Compute, Confidence, Framework, Question, Rulebook
+from fwguide.scoring import (  # re-exported: the engine's public vocabulary
+    FRAMEWORKS, AnswerValue, Contribution, HardConstraint, Points, Tally, display_name, match_when, other, tally,
 )
 
-AnswerValue = str | bool | list[str]
-FRAMEWORKS: tuple[Framework, Framework] = ("pytorch", "tensorflow")
-# Lowest relative margin for each confidence level, strongest first. A hard constraint
-# always yields at least 1/3, so it always reads as strong.
-CONFIDENCE_THRESHOLDS: tuple[tuple[Confidence, float], ...] = (("strong", 0.30), ("moderate", 0.12), ("slight", 0.0))
-HARD_FACTOR = 2.0
-_DIGITS = 4
+__all__ = [
+    "FRAMEWORKS", "AnswerValue", "Change", "Contribution", "HardConstraint", "InstallStep", "Points", "Recommendation",
+    "display_name", "install_step", "match_when", "other", "recommend", "what_would_change",
+]
 
 
-class Points(msgspec.Struct, frozen=True):
-    pytorch: float = 0.0
-    tensorflow: float = 0.0
+class Change(msgspec.Struct, frozen=True):
+    """One answer changed, and what the recommendation would then be."""
 
-    def of(self, framework: Framework) -> float:
-        return self.pytorch if framework == "pytorch" else self.tensorflow
-
-    def lead(self, framework: Framework) -> float:
-        """How far `framework` is ahead of the other one."""
-        return self.of(framework) - self.of(other(framework))
-
-
-class Contribution(msgspec.Struct, frozen=True):
-    """Points one category gave, from its base verdict or from one matched weight rule."""
-
-    category: str
-    title: str
-    weight: float  # the points this contribution hands out in total
-    winner: Winner
-    points: Points
-    because: str
-    cause: str = ""  # the answers / probe facts that triggered it; empty for the base verdict
-    hard: bool = False
+    question: str
+    answer: AnswerValue
+    recommendation: Framework
+    confidence: Confidence
+    summary: str
+    flips: bool  # the recommendation itself changes, not only its confidence
 
 
 class InstallStep(msgspec.Struct, frozen=True):
@@ -84,167 +55,115 @@ class Recommendation(msgspec.Struct, frozen=True):
     reasons: tuple[str, ...]
     alternatives: tuple[Alternative, ...]
     next_step: InstallStep | None
-    hard_constraints: tuple[Contribution, ...] = ()
+    hard_constraints: tuple[HardConstraint, ...] = ()
     level: bool = False  # the scores were equal and a documented tie-break chose
-
-
-def other(framework: Framework) -> Framework:
-    return "tensorflow" if framework == "pytorch" else "pytorch"
-
-
-def display_name(framework: str) -> str:
-    return FRAMEWORK_TITLES.get(framework, framework)
-
-
-def confidence_for(margin: float) -> Confidence:
-    return next(level for level, floor in CONFIDENCE_THRESHOLDS if margin >= floor)
-
-
-def relative_margin(scores: Points) -> float:
-    total = scores.pytorch + scores.tensorflow
-    return abs(scores.pytorch - scores.tensorflow) / total if total > 0 else 0.0
-
-
-def soft_ceiling(rulebook: Rulebook) -> float:
-    """The most points soft contributions could ever give one framework (at least 1)."""
-    total = sum(max(c.scoring.base, 0.0) + sum(r.weight for r in c.scoring.rules if not r.hard)
-                for c in rulebook.categories)
-    return max(total, 1.0)
+    answer_lead: float = 0.0  # the winner's lead from the answers alone, without the prior
+    what_would_change: tuple[Change, ...] = ()
 
 
 def recommend(answers: Mapping[str, AnswerValue], rulebook: Rulebook,
               facts: frozenset[str] = frozenset()) -> Recommendation:
     """Score every category against the answers and probe facts, and explain the result."""
-    hard_bonus = HARD_FACTOR * soft_ceiling(rulebook)
-    contributions: list[Contribution] = []
-    for category in rulebook.categories:
-        contributions.append(_base(category))
-        for rule in category.scoring.rules:
-            cause = match_when(rule.when, answers, facts)
-            if cause is not None:
-                contributions.append(_from_rule(category, rule, cause, hard_bonus))
-    scores = Points(
-        pytorch=round(sum(c.points.pytorch for c in contributions), _DIGITS),
-        tensorflow=round(sum(c.points.tensorflow for c in contributions), _DIGITS),
-    )
-    level = scores.pytorch == scores.tensorflow
-    winner, tie_reason = _tie_break(contributions) if level else (max(FRAMEWORKS, key=scores.of), "")
-    margin = round(relative_margin(scores), _DIGITS)  # rounded first, so 0.12 reads as 0.12, not 0.11999...
-    confidence = confidence_for(margin)
-    hard = tuple(c for c in contributions if c.hard)
+    scored = tally(answers, rulebook, facts)
+    winner = scored.winner
     return Recommendation(
         recommendation=winner,
-        confidence=confidence,
-        margin=margin,
-        scores=scores,
-        contributions=tuple(contributions),
-        reasons=_reasons(winner, contributions, hard, tie_reason),
-        alternatives=tuple(a for a in rulebook.alternatives if _alternative_fits(a, answers, facts, winner, confidence)),
+        confidence=scored.confidence,
+        margin=scored.margin,
+        scores=scored.scores,
+        contributions=scored.contributions,
+        reasons=_reasons(winner, scored),
+        alternatives=tuple(a for a in rulebook.alternatives
+                           if _alternative_fits(a, answers, facts, winner, scored.confidence)),
         next_step=install_step(rulebook, winner, answers),
-        hard_constraints=hard,
-        level=level,
+        hard_constraints=scored.hard,
+        level=scored.scores.pytorch == scored.scores.tensorflow,
+        answer_lead=scored.answer_lead,
+        what_would_change=what_would_change(answers, rulebook, facts, scored),
     )
 
 
-def match_when(when: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue],
-               facts: frozenset[str]) -> str | None:
-    """The answers (and facts) that satisfy `when`, in words, or None when it does not match."""
-    cited: list[str] = []
-    found: list[str] = []
-    for key, expected in when.items():
-        wanted = expected if isinstance(expected, list) else [expected]
-        if key == FACTS_KEY:
-            hits = [PROBE_FACTS.get(f, f) for f in wanted if f in facts]
-            if not hits:
-                return None
-            found += hits
-            continue
-        answer = answers.get(key)
-        if isinstance(expected, bool) or isinstance(answer, bool):
-            if answer is None or answer != expected:
-                return None
-            cited.append(f"{key} = {'yes' if answer else 'no'}")
-            continue
-        given = answer if isinstance(answer, list) else [answer] if answer is not None else []
-        hits = [choice for choice in given if choice in wanted]
-        if not hits:
-            return None
-        cited.append(f"{key} = {', '.join(hits)}")
-    parts = [f"you answered {', '.join(cited)}"] if cited else []
-    parts += [f"the probe found that {' and '.join(found)}"] if found else []
-    return "; ".join(parts) if parts else None
+def _ranked(contributions: tuple[Contribution, ...], framework: Framework) -> list[Contribution]:
+    """The answer-driven contributions that favour `framework`, biggest lead first."""
+    return sorted((c for c in contributions if c.cause and c.points.lead(framework) > 0),
+                  key=lambda c: (-c.points.lead(framework), c.category))
 
 
-def _split(winner: Winner, amount: float) -> Points:
-    if winner == "tie":
-        half = round(amount / 2, _DIGITS)
-        return Points(pytorch=half, tensorflow=half)
-    amount = round(amount, _DIGITS)
-    return Points(pytorch=amount) if winner == "pytorch" else Points(tensorflow=amount)
-
-
-def _base(category: Category) -> Contribution:
-    winner = category.current.winner
-    verdict = "a tie" if winner == "tie" else f"{display_name(winner)} ahead"
-    return Contribution(
-        category=category.id, title=category.title, weight=round(category.scoring.base, _DIGITS), winner=winner,
-        points=_split(winner, category.scoring.base),
-        because=f"{category.title} today: {verdict}. {_lead(category.current.summary)}",
-    )
-
-
-def _from_rule(category: Category, rule: WeightRule, cause: str, hard_bonus: float) -> Contribution:
-    winner = rule.winner or category.current.winner
-    amount = rule.weight + (hard_bonus if rule.hard else 0.0)
-    because = rule.because.strip()
-    if rule.hard:
-        because += f" A hard constraint: it outweighs every other answer, so {display_name(winner)} is needed here."
-    return Contribution(
-        category=category.id, title=category.title, weight=round(amount, _DIGITS), winner=winner,
-        points=_split(winner, amount), because=f"{because} ({cause})",
-        cause=cause, hard=rule.hard,
-    )
-
-
-def _lead(text: str, min_chars: int = 40) -> str:
-    """The summary's opening sentences, enough of them to carry a reason (a bare verdict is not one)."""
-    sentences = re.findall(r".+?[.!?](?=\s|$)", " ".join(text.split()))
-    lead = ""
-    for sentence in sentences:
-        lead = f"{lead} {sentence.strip()}".strip()
-        if len(lead) >= min_chars:
-            break
-    return lead or " ".join(text.split())
-
-
-def _tie_break(contributions: list[Contribution]) -> tuple[Framework, str]:
-    """Level scores: the framework more of the answers lean to; failing that, PyTorch."""
-    counts = {fw: sum(1 for c in contributions if c.cause and c.winner == fw) for fw in FRAMEWORKS}
-    if counts["pytorch"] != counts["tensorflow"]:
-        winner: Framework = max(FRAMEWORKS, key=counts.__getitem__)
-        why = f"more of your answers ({counts[winner]} against {counts[other(winner)]}) lean to {display_name(winner)}"
-    else:
-        winner, why = "pytorch", "PyTorch is named for its larger share of current model code and tutorials"
-    return winner, f"The scores are level, so either choice is defensible; {why}."
-
-
-def _reasons(winner: Framework, contributions: list[Contribution], hard: tuple[Contribution, ...],
-             tie_reason: str) -> tuple[str, ...]:
-    reasons = [c.because for c in hard if c.winner == winner]
-    opposing_hard = [c for c in hard if c.winner != winner]
-    if opposing_hard:
-        reasons.append(f"Hard constraints conflict: {opposing_hard[0].because} Serving every target may need both frameworks.")
-    if tie_reason:
-        reasons.append(tie_reason)
-    soft = [c for c in contributions if not c.hard]
-    ranked = sorted((c for c in soft if c.points.lead(winner) > 0),
-                    key=lambda c: (-c.points.lead(winner), c.cause == "", c.category))
+def _reasons(winner: Framework, tally: Tally) -> tuple[str, ...]:
+    reasons = [h.because + f" ({h.cause})" for h in tally.hard if h.framework == winner]
+    opposing = [h for h in tally.hard if h.framework != winner]
+    if opposing:
+        reasons.append(f"Hard constraints conflict: {opposing[0].because} ({opposing[0].cause}) "
+                       "Serving every target may need both frameworks.")
+    if tally.tie_reason:
+        reasons.append(tally.tie_reason)
+    ranked = _ranked(tally.contributions, winner)
     reasons += [c.because for c in ranked[:3]]
-    against = sorted((c for c in soft if c.points.lead(other(winner)) > 0),
-                     key=lambda c: (-c.points.lead(other(winner)), c.cause == "", c.category))
+    if not ranked and not tally.hard:
+        prior = sorted((c for c in tally.contributions if not c.cause and c.points.lead(winner) > 0),
+                       key=lambda c: (-c.points.lead(winner), c.category))
+        lead = f" {prior[0].because}" if prior else ""
+        reasons.append(f"None of your answers favours {display_name(winner)}; today's general verdicts tip "
+                       f"the balance.{lead}")
+    against = _ranked(tally.contributions, other(winner))
     if against:
         reasons.append(f"In favour of {display_name(other(winner))}: {against[0].because}")
     return tuple(reasons)
+
+
+def what_would_change(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str],
+                      current: Tally | None = None, limit: int = 8) -> tuple[Change, ...]:
+    """The single-answer changes that flip the recommendation or change its confidence.
+
+    Flips come first; within each group the change that moves the scores least comes first,
+    since that is the answer the decision is most sensitive to.
+    """
+    current = current or tally(answers, rulebook, facts)
+    ranked: list[tuple[bool, float, int, Change]] = []
+    for order, question in enumerate(rulebook.questions):
+        if question.id not in answers:
+            continue
+        for answer, phrase in _one_step(question, answers[question.id]):
+            changed = tally({**answers, question.id: answer}, rulebook, facts)
+            if changed.winner == current.winner and changed.confidence == current.confidence:
+                continue
+            flips = changed.winner != current.winner
+            name = display_name(changed.winner)
+            if flips:
+                outcome = f"{name} would be recommended ({changed.confidence})"
+            else:
+                outcome = f"{name} would still be recommended, {changed.confidence} instead of {current.confidence}"
+            moved = abs(changed.scores.lead(current.winner) - current.scores.lead(current.winner))
+            if {h.framework for h in changed.hard} != {h.framework for h in current.hard}:
+                moved += 1000.0  # a constraint added or lifted is never a small change
+            ranked.append((not flips, moved, order, Change(
+                question=question.id, answer=answer, recommendation=changed.winner, confidence=changed.confidence,
+                summary=f"If {phrase}, {outcome}.", flips=flips)))
+    ranked.sort(key=lambda item: item[:3])
+    return tuple(item[3] for item in ranked[:limit])
+
+
+def _one_step(question: Question, value: AnswerValue) -> list[tuple[AnswerValue, str]]:
+    """Every answer one step from `value`, each with a phrase naming the change."""
+    if question.kind == "yesno":
+        flipped = not bool(value)
+        return [(flipped, f"{question.id} were {'yes' if flipped else 'no'}")]
+    choices = [c.id for c in question.choices]
+    if question.kind == "one":
+        return [(choice, f"{question.id} were {choice}") for choice in choices if choice != value]
+    picked = list(value) if isinstance(value, list) else [str(value)]
+    steps: list[tuple[AnswerValue, str]] = []
+    for choice in choices:
+        if choice in picked:
+            rest = [p for p in picked if p != choice]
+            if rest and choice not in question.exclusive:
+                steps.append((rest, f"{question.id} did not include {choice}"))
+        elif choice in question.exclusive:
+            steps.append(([choice], f"{question.id} were {choice}"))
+        else:
+            kept = [p for p in picked if p not in question.exclusive]
+            steps.append((kept + [choice], f"{question.id} {'also ' if kept else ''}included {choice}"))
+    return steps
 
 
 def _alternative_fits(alternative: Alternative, answers: Mapping[str, AnswerValue], facts: frozenset[str],

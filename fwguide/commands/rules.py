@@ -1,10 +1,12 @@
-"""`fwguide rules validate`: lint the built-in rulebook or a team's own."""
+"""`fwguide rules validate` and `fwguide rules calibrate`: lint a rulebook, measure it against documented decisions."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from fwguide.errors import ExitCode
+from fwguide.errors import ExitCode, FwguideError
+from fwguide.engine import display_name
 from fwguide.render.console import stdout_console
 from fwguide.render.jsonout import print_json
 from fwguide.rulebook import check
@@ -37,3 +39,49 @@ def validate(path: Path | None, json_out: bool) -> int:
             f"{len(rulebook.categories)} categories, {len(rulebook.questions)} questions"
         )
     return int(ExitCode.USAGE if problems else ExitCode.OK)
+
+
+def calibrate(cases_file: Path, rules: Path | None, json_out: bool, min_ratio: float) -> int:
+    """Run a case library through the engine; exit 1 below `min_ratio` agreement or on any strong miss."""
+    from fwguide.calibrate import calibrate as run_cases, read_cases
+    from fwguide.rulebook import load
+
+    if not 0.0 <= min_ratio <= 1.0:
+        raise FwguideError(f"--min {min_ratio:g}: expected a ratio between 0 and 1", hint="e.g. --min 0.9")
+    rulebook = load(rules)
+    outcome = run_cases(read_cases(cases_file, rulebook), rulebook)
+    failed = outcome.agreement < min_ratio or outcome.strong_misses > 0
+    if json_out:
+        print_json({
+            "agreement": outcome.agreement,
+            "cases": [{"id": c.id, "expected": c.expected, "recommendation": c.recommendation,
+                       "confidence": c.confidence, "scores": c.scores, "hit": c.hit, "close": c.close}
+                      for c in outcome.cases],
+            "strong_misses": outcome.strong_misses,
+            "confidence_counts": outcome.confidence_counts,
+            "firm_agreement": outcome.firm_agreement,
+            "min": min_ratio,
+            "ok": not failed,
+        })
+        return int(ExitCode.PROBLEM if failed else ExitCode.OK)
+    total, hits = len(outcome.cases), sum(c.hit for c in outcome.cases)
+    firm = [c for c in outcome.cases if not c.close]
+    lines = [f"{cases_file}: {total} cases, rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of})",
+             f"Agreement: {hits}/{total} ({outcome.agreement:.0%}); firm cases {sum(c.hit for c in firm)}/{len(firm)}"
+             f" ({outcome.firm_agreement:.0%}); close calls {hits - sum(c.hit for c in firm)}/{total - len(firm)}",
+             "Confidence given: " + ", ".join(f"{level} {count}" for level, count in outcome.confidence_counts.items()),
+             f"Misses at strong confidence: {outcome.strong_misses}"]
+    if outcome.misses:
+        lines.append("Misses:")
+        lines += [f"  {c.id}: expected {display_name(c.expected)}, got {display_name(c.recommendation)} "
+                  f"({c.confidence}; PyTorch {c.scores.pytorch:g}, TensorFlow {c.scores.tensorflow:g})"
+                  + (" [close call]" if c.close else "") for c in outcome.misses]
+    verdict = "FAIL" if failed else "OK"
+    why = []
+    if outcome.agreement < min_ratio:
+        why.append(f"agreement below --min {min_ratio:g}")
+    if outcome.strong_misses:
+        why.append(f"{outcome.strong_misses} miss(es) at strong confidence")
+    lines.append(f"{verdict}" + (f": {'; '.join(why)}" if why else f": agreement at least {min_ratio:g}, no strong miss"))
+    sys.stdout.write("\n".join(lines) + "\n")
+    return int(ExitCode.PROBLEM if failed else ExitCode.OK)

@@ -41,6 +41,8 @@ def to_json_dict(outcome: AskOutcome) -> dict[str, Any]:
         "reasons": list(result.reasons),
         "alternatives": [alternative_text(a) for a in result.alternatives],
         "answers": dict(outcome.answers.values),
+        "hard_constraints": msgspec.to_builtins(result.hard_constraints),
+        "what_would_change": msgspec.to_builtins(result.what_would_change),
         "probe": outcome.probe,
         "rulebook": {"version": outcome.rulebook_version, "as_of": outcome.rulebook_as_of.isoformat()},
         "margin": result.margin,

@@ -49,6 +49,13 @@ class Choice(_Strict):
     help: str = ""
 
 
+class Renamed(_Strict):
+    """An old choice id: the choice it is read as now, and the finer choices that replaced it."""
+
+    to: str
+    split_into: list[str] = []
+
+
 class Question(_Strict):
     id: str
     kind: QuestionKind
@@ -62,6 +69,8 @@ class Question(_Strict):
     detect: Literal["os", "hardware"] | None = None
     # Explain in the output why this default was chosen, when it was.
     default_reason: str = ""
+    # Choice ids of earlier rulebooks that still load, each read as the choice that replaced it.
+    renamed: dict[str, Renamed] = {}
 
 
 class SeedVerdict(_Strict):
@@ -113,7 +122,11 @@ class WeightRule(_Strict):
     weight: float
     because: str
     winner: Winner | None = None  # defaults to the category's current winner
-    hard: bool = False  # a constraint only one framework serves: dominates soft preferences
+    hard: bool = False  # a target only one framework can serve: decides the recommendation outright
+    # The constraint in one sentence, as shown on screen ("Only TensorFlow Lite models run on a Coral Edge TPU.").
+    constraint: str = ""
+    # Skip the rule when any one of these answers is given (each key on its own), e.g. a team's PyTorch code.
+    unless: dict[str, WhenValue] = {}
 
 
 class Scoring(_Strict):

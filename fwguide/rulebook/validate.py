@@ -14,14 +14,17 @@ from fwguide.rulebook.schema import Alternative, Category, Question, Rulebook
 # The answer ids and choices DESIGN.md promises; a rulebook may add more, never fewer.
 REQUIRED_QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "scale": ("one", ("learning", "research", "startup", "enterprise")),
-    "deploy": ("many", ("none", "python-server", "high-traffic-serving", "mobile-android", "mobile-ios",
-                        "browser", "microcontroller", "edge-device", "cpp-or-java-runtime")),
+    "deploy": ("many", ("none", "python-server", "high-traffic-serving", "jvm-service", "cpp-runtime",
+                        "mobile-android", "mobile-ios", "browser", "microcontroller", "edge-tpu", "edge-gpu",
+                        "edge-cpu")),
     "hardware": ("many", ("cpu", "nvidia-gpu", "multi-gpu", "amd-gpu", "apple-silicon", "tpu")),
     "os": ("one", ("linux", "windows", "macos")),
     "experience": ("one", ("none", "python-numpy", "pytorch", "tensorflow")),
-    "existing_code": ("one", ("none", "pytorch", "tensorflow")),
+    "existing_code": ("one", ("none", "pytorch", "tensorflow", "both")),
+    "workload": ("one", ("train-own", "fine-tune", "inference-only")),
     "model_family": ("one", ("llm-transformers", "vision", "audio-speech", "tabular", "recommender",
                              "reinforcement", "dynamic-structures", "other")),
+    "pipeline": ("yesno", ()),
     "custom_kernels": ("yesno", ()),
     "visualization": ("yesno", ()),
 }
@@ -102,6 +105,10 @@ def _check_question(question: Question, report: _Reporter) -> None:
     for value in question.exclusive:
         if value not in choice_ids:
             report.add(question, f"{where}.exclusive", f"{value!r} is not one of its choices", ".exclusive")
+    for old, renamed in question.renamed.items():
+        for value in (renamed.to, *renamed.split_into):
+            if value not in choice_ids:
+                report.add(question, f"{where}.renamed.{old}", f"{value!r} is not one of its choices", ".renamed")
 
 
 def _check_category(category: Category, questions: dict[str, Question], names: dict[str, str], report: _Reporter) -> None:
@@ -132,6 +139,11 @@ def _check_category(category: Category, questions: dict[str, Question], names: d
         sub = f".scoring.rules[{index}]"
         for problem in _when_problems(rule.when, questions):
             report.add(category, f"{where}.scoring.rules[{index}].when", problem, sub + ".when")
+        for problem in _when_problems(rule.unless, questions) if rule.unless else ():
+            report.add(category, f"{where}.scoring.rules[{index}].unless", problem, sub + ".unless")
+        if rule.hard and not rule.constraint.strip():
+            report.add(category, f"{where}.scoring.rules[{index}].constraint",
+                       "a hard rule needs its constraint in one sentence", sub)
         winner = rule.winner or category.current.winner
         if rule.hard and winner == "tie":
             report.add(category, f"{where}.scoring.rules[{index}].winner", "a hard constraint must name pytorch or tensorflow", sub)

@@ -1,0 +1,231 @@
+"""Scoring: answers + rulebook + probe facts -> points per framework, a winner and a confidence.
+
+Pure and deterministic: no I/O. How points are counted:
+
+* today's general verdicts form a small prior: every category's `scoring.base` goes to
+  today's winner (a tie splits it), and the whole prior is scaled to PRIOR_POINTS, so it
+  can break a near-tie but never decide against the answers;
+* every weight rule whose `when` matches, and none of whose `unless` keys match, gives
+  `weight` points to its winner (the category's winner unless the rule names one; a tie
+  splits them). A `when` matches when all of its keys match: a question id with a choice,
+  or a list meaning any of those choices, or true/false for a yes/no question; the key
+  `facts` with probe fact names (a list meaning any of them). `unless` skips the rule when
+  any one of its keys matches on its own;
+* a hard rule marks a target only one framework can serve. It gives its weight as points
+  like any rule, and is reported as a constraint: the recommendation follows it whatever
+  the points say (unless two hard constraints disagree, which leaves the call slight).
+
+Confidence says how strongly the answers point one way: it comes from the lead the answers
+alone give the winner (the prior does not count) together with the relative margin of the
+totals, with the thresholds in CONFIDENCE_LEVELS. With no answers given it is never strong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import msgspec
+
+from fwguide.rulebook.names import FACTS_KEY, FRAMEWORK_TITLES, PROBE_FACTS
+from fwguide.rulebook.schema import Category, Confidence, Framework, Rulebook, WeightRule, WhenValue, Winner
+
+AnswerValue = str | bool | list[str]
+FRAMEWORKS: tuple[Framework, Framework] = ("pytorch", "tensorflow")
+# The total points today's general verdicts share out before any answer counts.
+PRIOR_POINTS = 2.0
+# For each confidence level, strongest first: the least lead the answers alone must give the
+# winner, and the least relative margin of the totals.
+CONFIDENCE_LEVELS: tuple[tuple[Confidence, float, float], ...] = (
+    ("strong", 4.5, 0.30), ("moderate", 2.0, 0.10), ("slight", float("-inf"), 0.0),
+)
+_DIGITS = 4
+
+
+class Points(msgspec.Struct, frozen=True):
+    pytorch: float = 0.0
+    tensorflow: float = 0.0
+
+    def of(self, framework: Framework) -> float:
+        return self.pytorch if framework == "pytorch" else self.tensorflow
+
+    def lead(self, framework: Framework) -> float:
+        """How far `framework` is ahead of the other one."""
+        return self.of(framework) - self.of(other(framework))
+
+
+class Contribution(msgspec.Struct, frozen=True):
+    """Points one category gave, from its base verdict or from one matched weight rule."""
+
+    category: str
+    title: str
+    weight: float  # the points this contribution hands out in total
+    winner: Winner
+    points: Points
+    because: str
+    cause: str = ""  # the answers / probe facts that triggered it; empty for the base verdict
+    hard: bool = False
+
+
+class HardConstraint(msgspec.Struct, frozen=True):
+    """A target only one framework can serve: it decides the recommendation outright."""
+
+    category: str
+    framework: Framework
+    because: str  # the constraint in one sentence
+    cause: str  # the answer that raised it, in words
+
+
+class Tally(msgspec.Struct, frozen=True):
+    """The scoring of one answer set, before any explaining."""
+
+    contributions: tuple[Contribution, ...]
+    scores: Points
+    winner: Framework
+    confidence: Confidence
+    margin: float
+    answer_lead: float
+    hard: tuple[HardConstraint, ...]
+    tie_reason: str
+
+
+def other(framework: Framework) -> Framework:
+    return "tensorflow" if framework == "pytorch" else "pytorch"
+
+
+def display_name(framework: str) -> str:
+    return FRAMEWORK_TITLES.get(framework, framework)
+
+
+def relative_margin(scores: Points) -> float:
+    total = scores.pytorch + scores.tensorflow
+    return abs(scores.pytorch - scores.tensorflow) / total if total > 0 else 0.0
+
+
+def confidence_for(answer_lead: float, margin: float) -> Confidence:
+    return next(level for level, lead, floor in CONFIDENCE_LEVELS if answer_lead >= lead and margin >= floor)
+
+
+def tally(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str]) -> Tally:
+    contributions = list(_prior(rulebook))
+    hard: list[HardConstraint] = []
+    for category in rulebook.categories:
+        for rule in category.scoring.rules:
+            cause = match_when(rule.when, answers, facts)
+            if cause is None or _any_match(rule.unless, answers, facts):
+                continue
+            contribution = _from_rule(category, rule, cause)
+            contributions.append(contribution)
+            if rule.hard and contribution.winner != "tie":
+                hard.append(HardConstraint(category=category.id, framework=contribution.winner,
+                                           because=" ".join(rule.constraint.split()), cause=cause))
+    scores = Points(
+        pytorch=round(sum(c.points.pytorch for c in contributions), _DIGITS),
+        tensorflow=round(sum(c.points.tensorflow for c in contributions), _DIGITS),
+    )
+    margin = round(relative_margin(scores), _DIGITS)  # rounded first, so 0.12 reads as 0.12, not 0.11999...
+    bound = {h.framework for h in hard}
+    tie_reason = ""
+    if len(bound) == 1:
+        winner = bound.pop()
+    elif scores.pytorch == scores.tensorflow:
+        winner, tie_reason = _tie_break(contributions)
+    else:
+        winner = max(FRAMEWORKS, key=scores.of)
+    answer_lead = round(sum(c.points.lead(winner) for c in contributions if c.cause), _DIGITS)
+    if hard and len({h.framework for h in hard}) == 1:
+        confidence: Confidence = "strong"
+    elif hard:
+        confidence = "slight"  # two targets each need a different framework
+    else:
+        confidence = confidence_for(answer_lead, margin)
+    return Tally(contributions=tuple(contributions), scores=scores, winner=winner, confidence=confidence,
+                  margin=margin, answer_lead=answer_lead, hard=tuple(hard), tie_reason=tie_reason)
+
+
+def match_when(when: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue],
+               facts: frozenset[str]) -> str | None:
+    """The answers (and facts) that satisfy `when`, in words, or None when it does not match."""
+    cited: list[str] = []
+    found: list[str] = []
+    for key, expected in when.items():
+        wanted = expected if isinstance(expected, list) else [expected]
+        if key == FACTS_KEY:
+            hits = [PROBE_FACTS.get(f, f) for f in wanted if f in facts]
+            if not hits:
+                return None
+            found += hits
+            continue
+        answer = answers.get(key)
+        if isinstance(expected, bool) or isinstance(answer, bool):
+            if answer is None or answer != expected:
+                return None
+            cited.append(f"{key} = {'yes' if answer else 'no'}")
+            continue
+        given = answer if isinstance(answer, list) else [answer] if answer is not None else []
+        hits = [choice for choice in given if choice in wanted]
+        if not hits:
+            return None
+        cited.append(f"{key} = {', '.join(hits)}")
+    parts = [f"you answered {', '.join(cited)}"] if cited else []
+    parts += [f"the probe found that {' and '.join(found)}"] if found else []
+    return "; ".join(parts) if parts else None
+
+
+def _any_match(unless: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue], facts: frozenset[str]) -> bool:
+    return any(match_when({key: value}, answers, facts) is not None for key, value in unless.items())
+
+
+def _split(winner: Winner, amount: float) -> Points:
+    if winner == "tie":
+        half = round(amount / 2, _DIGITS)
+        return Points(pytorch=half, tensorflow=half)
+    amount = round(amount, _DIGITS)
+    return Points(pytorch=amount) if winner == "pytorch" else Points(tensorflow=amount)
+
+
+def _prior(rulebook: Rulebook) -> list[Contribution]:
+    """Today's general verdicts, scaled together to PRIOR_POINTS: a tie-breaker, not a decider."""
+    total = sum(max(c.scoring.base, 0.0) for c in rulebook.categories)
+    scale = PRIOR_POINTS / total if total > 0 else 0.0
+    prior = []
+    for category in rulebook.categories:
+        winner, amount = category.current.winner, max(category.scoring.base, 0.0) * scale
+        verdict = "a tie" if winner == "tie" else f"{display_name(winner)} ahead"
+        prior.append(Contribution(
+            category=category.id, title=category.title, weight=round(amount, _DIGITS), winner=winner,
+            points=_split(winner, amount),
+            because=f"{category.title} today: {verdict}. {_lead(category.current.summary)}",
+        ))
+    return prior
+
+
+def _from_rule(category: Category, rule: WeightRule, cause: str) -> Contribution:
+    winner = rule.winner or category.current.winner
+    return Contribution(
+        category=category.id, title=category.title, weight=round(rule.weight, _DIGITS), winner=winner,
+        points=_split(winner, rule.weight), because=f"{' '.join(rule.because.split())} ({cause})",
+        cause=cause, hard=rule.hard,
+    )
+
+
+def _lead(text: str, min_chars: int = 40) -> str:
+    """The summary's opening sentences, enough of them to carry a reason (a bare verdict is not one)."""
+    sentences = re.findall(r".+?[.!?](?=\s|$)", " ".join(text.split()))
+    lead = ""
+    for sentence in sentences:
+        lead = f"{lead} {sentence.strip()}".strip()
+        if len(lead) >= min_chars:
+            break
+    return lead or " ".join(text.split())
+
+
+def _tie_break(contributions: list[Contribution]) -> tuple[Framework, str]:
+    """Level scores: the framework more of the answers lean to; failing that, PyTorch."""
+    counts = {fw: sum(1 for c in contributions if c.cause and c.winner == fw) for fw in FRAMEWORKS}
+    if counts["pytorch"] != counts["tensorflow"]:
+        winner: Framework = max(FRAMEWORKS, key=counts.__getitem__)
+        why = f"more of your answers ({counts[winner]} against {counts[other(winner)]}) lean to {display_name(winner)}"
+    else:
+        winner, why = "pytorch", "PyTorch is named for its larger share of current model code and tutorials"
+    return winner, f"The scores are level, so either choice is defensible; {why}."

@@ -1,0 +1,383 @@
+"""What a project folder already says about the framework question: imports in its code, dependencies it declares.
+
+Pure scanning with the standard library only, bounded in files and time, so `fwguide ask` can
+look at the folder before the first question without anyone noticing. Files are read as bytes
+and searched with regular expressions; nothing is imported, executed or parsed as TOML/YAML.
+Folders are walked breadth first, so the files that say most (top-level dependency files, the
+main package) are read before the bound can cut the scan short.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_FILES = 3000  # files read: code, notebooks, dependency and environment files
+MAX_SECONDS = 0.3
+_CODE_BYTES = 256 * 1024  # imports sit near the top; a generated 50 MB module is not read whole
+_BIG_BYTES = 4 * 1024 * 1024  # notebooks carry their outputs, lock files every package
+
+# Folders that hold no project code of their own: environments, caches, build output, other tools' trees.
+SKIP_DIRS = frozenset({
+    "node_modules", "__pycache__", "site-packages", "dist-packages", "venv", "env", "virtualenv", "build", "dist",
+    "wheelhouse", "htmlcov", "__pypackages__",
+})
+_ENV_MARKERS = ("pyvenv.cfg", "conda-meta")  # a folder holding one of these is an environment, whatever its name
+_PROJECT_FILES = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "environment.yml", "environment.yaml",
+                            "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock"})
+
+FAMILIES = ("pytorch", "tensorflow")
+_LABEL = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+_MODULES = {
+    "torch": "pytorch", "torchvision": "pytorch", "torchaudio": "pytorch", "torchtext": "pytorch",
+    "lightning": "pytorch", "pytorch_lightning": "pytorch",
+    "tensorflow": "tensorflow", "tf_keras": "tensorflow", "tensorflow_hub": "tensorflow",
+    "tensorflow_datasets": "tensorflow", "tflite_runtime": "tensorflow",
+    "keras": "keras", "jax": "jax", "numpy": "numpy", "scipy": "numpy", "pandas": "numpy", "sklearn": "numpy",
+}
+_PACKAGES = {
+    "torch": "pytorch", "torchvision": "pytorch", "torchaudio": "pytorch", "torchtext": "pytorch",
+    "pytorch": "pytorch", "pytorch-cuda": "pytorch", "pytorch-lightning": "pytorch", "lightning": "pytorch",
+    "tf-keras": "tensorflow", "tf-nightly": "tensorflow", "tflite-runtime": "tensorflow",
+    "keras": "keras", "jax": "jax",
+}
+# Keras 3 backends, and the framework each one counts for (None: neither of the two).
+_BACKENDS = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": None, "numpy": None, "openvino": None}
+
+_KEYWORDS = (b"torch", b"tensorflow", b"keras", b"lightning", b"tflite", b"jax", b"numpy", b"scipy", b"pandas",
+             b"sklearn")
+_PY_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([^\n#;]+))", re.M)
+# Notebook sources are JSON strings: a line starts after an opening quote or an escaped newline.
+_NB_IMPORT = re.compile(rb'(?:^[ \t]*"|\\n)[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([^\n#;"\\]+))', re.M)
+_BACKEND_SET = re.compile(rb"KERAS_BACKEND[\\'\"\]\s]*[=,:][\s\\'\"]*(\w+)|set_backend\(\s*\\?['\"](\w+)")
+_KERAS_JSON = re.compile(rb'"backend"\s*:\s*"(\w+)"')
+_REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)\s*(?:\[[^\]]*\])?\s*([^;#@]*)")
+_QUOTED_REQ = re.compile(r"""["']([A-Za-z0-9][\w.-]*)\s*(?:\[[^\]]*\])?\s*([^"';]*)""")
+_TOML_KEY = re.compile(r"""^\s*["']?([A-Za-z0-9][\w.-]*)["']?\s*=\s*(.*)$""", re.M)
+_TOML_HEADER = re.compile(r"^\s*\[+([^\]]+)\]+\s*$", re.M)
+_LOCK_NAME = re.compile(r'^name\s*=\s*"([^"]+)"', re.M)
+_PIPFILE_LOCK_NAME = re.compile(r'"([A-Za-z0-9][\w.-]*)"\s*:\s*\{')
+_KERAS2 = re.compile(r"(==|~=|<=?|\^)\s*2|<\s*3")
+
+
+@dataclass(frozen=True)
+class ProjectScan:
+    """What the scan of one folder found, and the answers it suggests with their evidence."""
+
+    root: str
+    files_read: int
+    stopped: str  # why the scan stopped early ("" when it read everything it wanted)
+    imports: dict[str, int]  # files importing each framework (Keras counted by its backend)
+    declared: dict[str, list[str]]  # dependency files naming each framework
+    keras_backend: str | None  # the Keras 3 backend the project sets, when it sets exactly one
+    answers: dict[str, str] = field(default_factory=dict)  # question id -> suggested choice
+    evidence: dict[str, list[str]] = field(default_factory=dict)  # question id -> why
+    notes: list[str] = field(default_factory=list)
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {"path": self.root, "files_read": self.files_read, "complete": not self.stopped,
+                "stopped": self.stopped or None, "imports": self.imports, "declared": self.declared,
+                "keras_backend": self.keras_backend, "notes": self.notes}
+
+
+def looks_like_project(folder: Path) -> bool:
+    """Whether `folder` itself holds what a project holds: .git, a dependency file, Python code or notebooks."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if name == ".git" or name in _PROJECT_FILES or name.endswith((".py", ".ipynb")) or (
+                        name.startswith("requirements") and name.endswith(".txt")):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+def _kind(name: str, folder_name: str) -> str | None:
+    """Which reader a file needs, from its name alone."""
+    if name.endswith(".py"):
+        return "setup" if name == "setup.py" else "code"
+    if name.endswith(".ipynb"):
+        return "notebook"
+    if (name.startswith("requirements") and name.endswith((".txt", ".in"))) or (
+            folder_name.startswith("requirements") and name.endswith(".txt")):
+        return "requirements"
+    if name in ("pyproject.toml", "Pipfile"):
+        return "toml"
+    if name in ("uv.lock", "poetry.lock"):
+        return "lock"
+    if name == "Pipfile.lock":
+        return "pipfile-lock"
+    if name == "setup.cfg":
+        return "cfg"
+    if name in ("environment.yml", "environment.yaml"):
+        return "conda"
+    if name == "keras.json":
+        return "keras-json"
+    if name in (".env", ".envrc") or name.endswith(".env") or name.startswith("Dockerfile"):
+        return "env"
+    return None
+
+
+def _package_family(name: str) -> str | None:
+    name = name.lower().replace("_", "-")
+    if name == "tensorflow" or name.startswith("tensorflow-"):
+        return "tensorflow"
+    return _PACKAGES.get(name)
+
+
+def _modules(data: bytes, pattern: re.Pattern[bytes]) -> set[str]:
+    """Top-level module names imported by `data`."""
+    found = set()
+    for match in pattern.finditer(data):
+        if match.group(1):
+            found.add(match.group(1).decode())
+            continue
+        for part in match.group(2).split(b","):
+            words = part.strip().split(b".")[0].split()
+            if words:
+                found.add(words[0].decode(errors="replace"))
+    return found
+
+
+def _requirement_names(kind: str, text: str) -> list[tuple[str, str]]:
+    """(package, version spec) pairs a dependency file declares."""
+    if kind == "requirements":
+        pairs = []
+        for line in text.splitlines():
+            line = line.split(" #", 1)[0].strip()
+            egg = re.search(r"#egg=([\w.-]+)", line)
+            if egg:
+                pairs.append((egg.group(1), ""))
+            elif line and not line.startswith(("-", "#")):
+                match = _REQ_LINE.match(line)
+                if match:
+                    pairs.append((match.group(1), match.group(2).strip()))
+        return pairs
+    if kind in ("toml", "setup"):
+        return _toml_requirements(text) if kind == "toml" else _QUOTED_REQ.findall(text)
+    if kind == "lock":
+        return [(name, "") for name in _LOCK_NAME.findall(text)]
+    if kind == "pipfile-lock":
+        return [(name, "") for name in _PIPFILE_LOCK_NAME.findall(text)]
+    if kind == "cfg":
+        return _section_lines(text, r"^\[options", r"^\s*(?:[\w-]+\s*=\s*)?([A-Za-z0-9][\w.-]*)\s*([^;#\n]*)")
+    if kind == "conda":
+        return _section_lines(text, r"^dependencies\s*:", r"^\s*-\s*(?:[\w.-]+::)?([A-Za-z0-9][\w.-]*)\s*([^#\s]*)",
+                              header=r"^\S")
+    return []
+
+
+def _section_lines(text: str, wanted: str, item: str, header: str = r"^\[") -> list[tuple[str, str]]:
+    """Items of the sections whose header matches `wanted` (INI sections, or top-level YAML keys)."""
+    pairs, inside = [], False
+    for line in text.splitlines():
+        if re.match(header, line):
+            inside = bool(re.match(wanted, line))
+            continue
+        match = re.match(item, line) if inside else None
+        if match:
+            pairs.append((match.group(1), match.group(2).strip()))
+    return pairs
+
+
+def _toml_requirements(text: str) -> list[tuple[str, str]]:
+    """Requirements in pyproject.toml / Pipfile: PEP 508 strings and Poetry/Pipenv-style keys in dependency tables."""
+    pairs = []
+    parts = _TOML_HEADER.split(text)
+    for header, body in zip(parts[1::2], parts[2::2]):
+        header = header.strip()
+        if header in ("project", "build-system"):
+            key = "dependencies" if header == "project" else "requires"
+            array = re.search(rf"^\s*{key}\s*=\s*\[(.*?)\]", body, re.M | re.S)
+            pairs += _QUOTED_REQ.findall(array.group(1)) if array else []
+        elif re.search(r"dependencies|dependency-groups|packages", header):
+            pairs += _QUOTED_REQ.findall(body)
+            pairs += [(key, value) for key, value in _TOML_KEY.findall(body)]
+    return pairs
+
+
+class _Scanner:
+    def __init__(self, root: Path, max_files: int, max_seconds: float):
+        self.root, self.max_files = root, max_files
+        self.deadline = time.perf_counter() + max_seconds
+        self.max_seconds = max_seconds
+        self.files_read = 0
+        self.stopped = ""
+        self.file_modules: list[set[str]] = []  # one set of families per code file that imports any
+        self.module_files: Counter[str] = Counter()
+        self.declared: dict[str, dict[str, list[str]]] = {}  # family -> "direct"/"lock" -> files
+        self.keras2_pin: str = ""
+        self.backends: dict[str, set[str]] = {}  # backend -> files setting it
+
+    def walk(self) -> None:
+        folders = deque([self.root])
+        while folders:
+            folder = folders.popleft()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=lambda e: e.name)
+            except OSError:
+                continue
+            if folder != self.root and any(e.name in _ENV_MARKERS for e in entries):
+                continue
+            for entry in entries:
+                if self._out_of_bounds():
+                    return
+                name = entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not name.startswith(".") and name not in SKIP_DIRS and not name.endswith(".egg-info"):
+                            folders.append(Path(entry.path))
+                        continue
+                    kind = _kind(name, folder.name)
+                    if kind is not None and entry.is_file():
+                        self._read(entry.path, kind)
+                except OSError:
+                    continue
+
+    def _out_of_bounds(self) -> bool:
+        if self.files_read >= self.max_files:
+            self.stopped = f"stopped after reading {self.max_files} files (the limit); what it read counts"
+        elif time.perf_counter() > self.deadline:
+            self.stopped = (f"stopped after {self.max_seconds:g} s (the limit), having read {self.files_read} files; "
+                            "what it read counts")
+        return bool(self.stopped)
+
+    def _read(self, path: str, kind: str) -> None:
+        with open(path, "rb") as handle:
+            data = handle.read(_CODE_BYTES if kind in ("code", "setup") else _BIG_BYTES)
+        self.files_read += 1
+        where = os.path.relpath(path, self.root)
+        if b"KERAS_BACKEND" in data or b"set_backend" in data:
+            for match in _BACKEND_SET.finditer(data):
+                self.backends.setdefault((match.group(1) or match.group(2)).decode().lower(), set()).add(where)
+        if kind == "keras-json":
+            for value in _KERAS_JSON.findall(data):
+                self.backends.setdefault(value.decode().lower(), set()).add(where)
+        if kind in ("code", "setup", "notebook") and any(word in data for word in _KEYWORDS):
+            modules = {m for m in _modules(data, _NB_IMPORT if kind == "notebook" else _PY_IMPORT) if m in _MODULES}
+            if modules:
+                self.file_modules.append(modules)
+                self.module_files.update(modules)
+        if kind not in ("code", "notebook", "keras-json", "env"):
+            self._declare(where, kind, _requirement_names(kind, data.decode("utf-8", errors="replace")))
+
+    def _declare(self, where: str, kind: str, pairs: list[tuple[str, str]]) -> None:
+        strength = "lock" if kind in ("lock", "pipfile-lock") else "direct"
+        for name, spec in pairs:
+            family = _package_family(name)
+            if family is None:
+                continue
+            places = self.declared.setdefault(family, {}).setdefault(strength, [])
+            if where not in places:
+                places.append(where)
+            if family == "keras" and strength == "direct" and _KERAS2.search(spec):
+                self.keras2_pin = f"{where} pins keras {spec.strip()} (Keras 2 runs on TensorFlow)"
+
+
+def scan(root: Path, max_files: int = MAX_FILES, max_seconds: float = MAX_SECONDS) -> ProjectScan:
+    """Scan `root` (bounded) and suggest `existing_code` / `experience` with the evidence for each."""
+    scanner = _Scanner(root, max_files, max_seconds)
+    scanner.walk()
+    return _conclude(scanner)
+
+
+def _keras_backend(s: _Scanner, notes: list[str]) -> tuple[str | None, str | None]:
+    """The backend Keras code runs on (None: not told) and the framework it counts for."""
+    uses_keras = s.module_files["keras"] or "keras" in s.declared
+    if not uses_keras:
+        return None, None
+    known = {b: places for b, places in s.backends.items() if b in _BACKENDS}
+    if len(known) == 1:
+        backend, places = next(iter(known.items()))
+        notes.append(f"Keras code counts for its backend {backend!r}, set in {', '.join(sorted(places)[:3])}")
+        return backend, _BACKENDS[backend]
+    if len(known) > 1:
+        notes.append(f"Keras backend set to {' and '.join(sorted(known))} in different places: Keras code counts "
+                     "for TensorFlow, Keras' default")
+        return None, "tensorflow"
+    if s.keras2_pin:
+        notes.append(s.keras2_pin)
+        return "tensorflow", "tensorflow"
+    direct = [f for f in ("pytorch", "tensorflow", "jax") if "direct" in s.declared.get(f, {})]
+    if len(direct) == 1:
+        backend = {"pytorch": "torch"}.get(direct[0], direct[0])
+        notes.append(f"Keras code counts for {backend!r}: no KERAS_BACKEND is set, and it is the only backend the "
+                     "dependencies declare")
+        return backend, _BACKENDS[backend]
+    notes.append("cannot tell which backend the Keras code runs on (no KERAS_BACKEND in code, .env or environment "
+                 "files, no keras.config.set_backend): it counts for TensorFlow, Keras' default; answer "
+                 "existing_code yourself if it runs on another backend")
+    return None, "tensorflow"
+
+
+def _import_phrase(count: int, modules: list[str]) -> str:
+    shown = " or ".join(modules[:3])
+    return f"{count} file{'s' if count != 1 else ''} import{'s' if count == 1 else ''} {shown}"
+
+
+def _conclude(s: _Scanner) -> ProjectScan:
+    notes: list[str] = []
+    backend, keras_family = _keras_backend(s, notes)
+    families: list[set[str | None]] = [{keras_family if m == "keras" else _MODULES[m] for m in mods}
+                                       for mods in s.file_modules]
+    imports = {f: sum(1 for fams in families if f in fams) for f in FAMILIES}
+    ranked = sorted(s.module_files, key=lambda m: (-s.module_files[m], m))
+    modules = {f: [m for m in ranked if _MODULES[m] == f or (m == "keras" and keras_family == f)] for f in FAMILIES}
+    if keras_family is None and s.module_files["keras"]:
+        notes.append(f"{s.module_files['keras']} files use Keras on the {backend!r} backend: counted for neither")
+    declared = {f: s.declared.get(f, {}).get("direct", []) + s.declared.get(f, {}).get("lock", [])
+                for f in FAMILIES if f in s.declared}
+    if keras_family in FAMILIES and "keras" in s.declared:
+        declared.setdefault(keras_family, []).extend(
+            p for p in s.declared["keras"].get("direct", []) if p not in declared.get(keras_family, []))
+
+    top = max(imports.values())
+    if top:
+        # A framework imported by under a tenth as many files (a weight converter, say) is incidental.
+        used = [f for f in FAMILIES if imports[f] and imports[f] * 10 >= top]
+        incidental = [f for f in FAMILIES if imports[f] and f not in used]
+        notes += [f"{_import_phrase(imports[f], modules[f])}: too few to count as {_LABEL[f]} code"
+                  for f in incidental]
+    else:
+        used = [f for f in FAMILIES if "direct" in s.declared.get(f, {})] or [
+            f for f in FAMILIES if "lock" in s.declared.get(f, {})]
+
+    evidence: dict[str, list[str]] = {}
+    answers: dict[str, str] = {}
+    reasons: dict[str, list[str]] = {}
+    for f in FAMILIES:
+        reasons[f] = ([_import_phrase(imports[f], modules[f])] if imports[f] else []) + [
+            f"{place} declares {_LABEL[f]}" for place in declared.get(f, [])[:3]]
+    if used:
+        answers["existing_code"] = "both" if len(used) == 2 else used[0]
+        evidence["existing_code"] = [r for f in used for r in reasons[f]]
+        if keras_family in used and s.module_files["keras"]:
+            evidence["existing_code"].append(notes[0])  # how the Keras code was counted
+        lead = max(used, key=lambda f: imports[f]) if len(used) == 2 and imports[used[0]] != imports[used[1]] else (
+            used[0] if len(used) == 1 else None)
+        if lead is not None:
+            answers["experience"] = lead
+            evidence["experience"] = (reasons[lead][:1] if len(used) == 1 else [
+                f"more files import {_LABEL[lead]} ({imports[lead]}) than "
+                f"{_LABEL[next(f for f in used if f != lead)]} ({imports[next(f for f in used if f != lead)]})"])
+    elif not s.stopped and s.files_read:
+        answers["existing_code"] = "none"
+        evidence["existing_code"] = [f"none of the {s.files_read} files read imports or declares PyTorch or TensorFlow"]
+        numeric = [m for m in ranked if _MODULES[m] == "numpy"]
+        if numeric:
+            count = sum(1 for mods in s.file_modules if any(_MODULES[m] == "numpy" for m in mods))
+            answers["experience"] = "python-numpy"
+            evidence["experience"] = [_import_phrase(count, numeric)]
+    if s.stopped:
+        notes.append(f"the scan {s.stopped}")
+    if evidence.get("existing_code") and s.stopped:
+        evidence["existing_code"].append(f"the scan {s.stopped.split(';')[0]}")
+    return ProjectScan(root=str(s.root), files_read=s.files_read, stopped=s.stopped, imports=imports,
+                       declared=declared, keras_backend=backend, answers=answers, evidence=evidence, notes=notes)

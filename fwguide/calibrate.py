@@ -4,6 +4,12 @@ A cases file holds `cases:`, a list of `{id, source, answers, expected, close, w
 Each case is scored as `ask --answers … --no-input --no-probe` would score it: the
 answers it gives, the rulebook's documented default for the rest, no probe facts.
 Keys a case file may carry for its readers (year, title, notes, …) are ignored.
+
+Agreement is measured on the firm cases: a close call (`close: true`) is one where either
+framework was defensible, so it is shown but does not count, and neither does a case
+marked `holds_today: false` (a call its source says would not be made the same way
+today; the rulebook judges by today's facts). Misses at strong confidence count on every case
+that still holds today, close calls included.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ class Case(msgspec.Struct, frozen=True):
     expected: Framework
     close: bool = False
     why: str = ""
+    holds_today: bool = True
 
 
 class CaseResult(msgspec.Struct, frozen=True):
@@ -41,14 +48,19 @@ class CaseResult(msgspec.Struct, frozen=True):
     scores: Points
     hit: bool
     close: bool
+    holds_today: bool = True
+
+    @property
+    def counted(self) -> bool:
+        """Whether the case counts towards agreement: a firm call that still holds today."""
+        return not self.close and self.holds_today
 
 
 class Calibration(msgspec.Struct, frozen=True):
-    agreement: float  # share of all cases where the engine agrees
+    agreement: float  # share of the counted (firm, still valid) cases where the engine agrees
     cases: tuple[CaseResult, ...]
-    strong_misses: int
+    strong_misses: int  # over every case that still holds today, close calls included
     confidence_counts: dict[str, int]
-    firm_agreement: float  # the same over the cases not marked close
 
     @property
     def misses(self) -> tuple[CaseResult, ...]:
@@ -102,9 +114,10 @@ def _read_case(item: Any, field: str, name: str, line: int | None, rulebook: Rul
         raise fail("source", "expected the URL of the page that documents the decision")
     if expected not in FRAMEWORK_IDS:
         raise fail("expected", f"expected pytorch or tensorflow, got {expected!r}")
-    close = item.get("close", False)
-    if not isinstance(close, bool):
-        raise fail("close", "expected true or false")
+    close, holds_today = item.get("close", False), item.get("holds_today", True)
+    for key, value in (("close", close), ("holds_today", holds_today)):
+        if not isinstance(value, bool):
+            raise fail(key, "expected true or false")
     why = item.get("why", "")
     if not isinstance(why, str):
         raise fail("why", "expected text")
@@ -113,7 +126,8 @@ def _read_case(item: Any, field: str, name: str, line: int | None, rulebook: Rul
         raise fail("answers", "expected a mapping of question id to answer")
     where = Where(name, getattr(answers, "key_lines", {}), key_lines.get("answers", line))
     parsed = parse_mapping(answers, rulebook, where)
-    return Case(id=str(case_id), source=source, answers=parsed, expected=expected, close=close, why=why)
+    return Case(id=str(case_id), source=source, answers=parsed, expected=expected, close=close, why=why,
+                holds_today=holds_today)
 
 
 def calibrate(cases: list[Case], rulebook: Rulebook) -> Calibration:
@@ -124,13 +138,13 @@ def calibrate(cases: list[Case], rulebook: Rulebook) -> Calibration:
         result = recommend(answers.values, rulebook)
         results.append(CaseResult(id=case.id, expected=case.expected, recommendation=result.recommendation,
                                   confidence=result.confidence, scores=result.scores,
-                                  hit=result.recommendation == case.expected, close=case.close))
-    firm = [r for r in results if not r.close]
+                                  hit=result.recommendation == case.expected, close=case.close,
+                                  holds_today=case.holds_today))
+    counted = [r for r in results if r.counted] or results
     counts = Counter(r.confidence for r in results)
     return Calibration(
-        agreement=round(sum(r.hit for r in results) / len(results), 4) if results else 0.0,
+        agreement=round(sum(r.hit for r in counted) / len(counted), 4) if counted else 0.0,
         cases=tuple(results),
-        strong_misses=sum(1 for r in results if not r.hit and r.confidence == "strong"),
+        strong_misses=sum(1 for r in results if not r.hit and r.confidence == "strong" and r.holds_today),
         confidence_counts={level: counts.get(level, 0) for level in ("strong", "moderate", "slight")},
-        firm_agreement=round(sum(r.hit for r in firm) / len(firm), 4) if firm else 1.0,
     )

@@ -37,8 +37,11 @@ PRIOR_POINTS = 2.0
 # For each confidence level, strongest first: the least lead the answers alone must give the
 # winner, and the least relative margin of the totals.
 CONFIDENCE_LEVELS: tuple[tuple[Confidence, float, float], ...] = (
-    ("strong", 4.5, 0.30), ("moderate", 2.0, 0.10), ("slight", float("-inf"), 0.0),
+    ("strong", 4.5, 0.50), ("moderate", 2.0, 0.10), ("slight", float("-inf"), 0.0),
 )
+# A hard constraint reads as strong unless the other answers together pull the other way
+# hard enough to leave its side less than this lead.
+HARD_STRONG_LEAD = 3.0
 _DIGITS = 4
 
 
@@ -127,16 +130,17 @@ def tally(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozens
     bound = {h.framework for h in hard}
     tie_reason = ""
     if len(bound) == 1:
-        winner = bound.pop()
+        winner = next(iter(bound))
     elif scores.pytorch == scores.tensorflow:
         winner, tie_reason = _tie_break(contributions)
     else:
         winner = max(FRAMEWORKS, key=scores.of)
     answer_lead = round(sum(c.points.lead(winner) for c in contributions if c.cause), _DIGITS)
-    if hard and len({h.framework for h in hard}) == 1:
-        confidence: Confidence = "strong"
+    if len(bound) > 1:
+        confidence: Confidence = "slight"  # two targets each need a different framework
     elif hard:
-        confidence = "slight"  # two targets each need a different framework
+        # A constraint decides, but when every other answer points the other way, say so.
+        confidence = "strong" if answer_lead >= HARD_STRONG_LEAD else "moderate"
     else:
         confidence = confidence_for(answer_lead, margin)
     return Tally(contributions=tuple(contributions), scores=scores, winner=winner, confidence=confidence,
@@ -184,8 +188,21 @@ def _split(winner: Winner, amount: float) -> Points:
     return Points(pytorch=amount) if winner == "pytorch" else Points(tensorflow=amount)
 
 
-def _prior(rulebook: Rulebook) -> list[Contribution]:
-    """Today's general verdicts, scaled together to PRIOR_POINTS: a tie-breaker, not a decider."""
+_last_prior: tuple[Rulebook | None, tuple[Contribution, ...]] = (None, ())
+
+
+def _prior(rulebook: Rulebook) -> tuple[Contribution, ...]:
+    """Today's general verdicts, scaled together to PRIOR_POINTS: a tie-breaker, not a decider.
+
+    Remembered for the last rulebook seen, since what_would_change re-scores dozens of answer sets.
+    """
+    global _last_prior
+    if _last_prior[0] is not rulebook:
+        _last_prior = (rulebook, tuple(_prior_of(rulebook)))
+    return _last_prior[1]
+
+
+def _prior_of(rulebook: Rulebook) -> list[Contribution]:
     total = sum(max(c.scoring.base, 0.0) for c in rulebook.categories)
     scale = PRIOR_POINTS / total if total > 0 else 0.0
     prior = []

@@ -55,27 +55,29 @@ def calibrate(cases_file: Path, rules: Path | None, json_out: bool, min_ratio: f
         print_json({
             "agreement": outcome.agreement,
             "cases": [{"id": c.id, "expected": c.expected, "recommendation": c.recommendation,
-                       "confidence": c.confidence, "scores": c.scores, "hit": c.hit, "close": c.close}
-                      for c in outcome.cases],
+                       "confidence": c.confidence, "scores": c.scores, "hit": c.hit, "close": c.close,
+                       "holds_today": c.holds_today, "counted": c.counted} for c in outcome.cases],
             "strong_misses": outcome.strong_misses,
             "confidence_counts": outcome.confidence_counts,
-            "firm_agreement": outcome.firm_agreement,
             "min": min_ratio,
             "ok": not failed,
         })
         return int(ExitCode.PROBLEM if failed else ExitCode.OK)
-    total, hits = len(outcome.cases), sum(c.hit for c in outcome.cases)
-    firm = [c for c in outcome.cases if not c.close]
-    lines = [f"{cases_file}: {total} cases, rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of})",
-             f"Agreement: {hits}/{total} ({outcome.agreement:.0%}); firm cases {sum(c.hit for c in firm)}/{len(firm)}"
-             f" ({outcome.firm_agreement:.0%}); close calls {hits - sum(c.hit for c in firm)}/{total - len(firm)}",
+    counted = [c for c in outcome.cases if c.counted]
+    close = [c for c in outcome.cases if c.close]
+    past = [c for c in outcome.cases if not c.holds_today and not c.close]
+    lines = [f"{cases_file}: {len(outcome.cases)} cases, rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of})",
+             f"Agreement on firm cases: {sum(c.hit for c in counted)}/{len(counted)} ({outcome.agreement:.0%})",
+             f"Close calls (not counted): {sum(c.hit for c in close)}/{len(close)} agree",
+             f"Calls that no longer hold today (not counted): {sum(c.hit for c in past)}/{len(past)} agree",
              "Confidence given: " + ", ".join(f"{level} {count}" for level, count in outcome.confidence_counts.items()),
              f"Misses at strong confidence: {outcome.strong_misses}"]
     if outcome.misses:
         lines.append("Misses:")
         lines += [f"  {c.id}: expected {display_name(c.expected)}, got {display_name(c.recommendation)} "
                   f"({c.confidence}; PyTorch {c.scores.pytorch:g}, TensorFlow {c.scores.tensorflow:g})"
-                  + (" [close call]" if c.close else "") for c in outcome.misses]
+                  + (" [close call]" if c.close else "") + ("" if c.holds_today else " [no longer holds]")
+                  for c in outcome.misses]
     verdict = "FAIL" if failed else "OK"
     why = []
     if outcome.agreement < min_ratio:

@@ -10,7 +10,8 @@ from fwguide.rulebook.schema import (
 
 ANSWERS = {
     "scale": "research", "deploy": ["none"], "hardware": ["cpu"], "os": "linux", "experience": "python-numpy",
-    "existing_code": "none", "model_family": "other", "custom_kernels": False, "visualization": False,
+    "existing_code": "none", "workload": "train-own", "model_family": "other", "pipeline": False,
+    "custom_kernels": False, "visualization": False,
 }
 
 INSTALL = [
@@ -30,8 +31,9 @@ INSTALL = [
 
 
 def rule(when: dict, weight: float = 1.0, winner: str | None = None, hard: bool = False,
-         because: str = "A reason.") -> WeightRule:
-    return WeightRule(when=when, weight=weight, winner=winner, hard=hard, because=because)
+         because: str = "A reason.", unless: dict | None = None, constraint: str = "") -> WeightRule:
+    return WeightRule(when=when, weight=weight, winner=winner, hard=hard, because=because, unless=unless or {},
+                      constraint=constraint or ("A target only one framework serves." if hard else ""))
 
 
 def category(cid: str, winner: str = "tie", base: float = 1.0, rules: tuple[WeightRule, ...] = ()) -> Category:
@@ -44,8 +46,8 @@ def category(cid: str, winner: str = "tie", base: float = 1.0, rules: tuple[Weig
     )
 
 
-def rulebook(*categories: Category, alternatives: tuple[Alternative, ...] = ()) -> Rulebook:
-    return Rulebook(meta=Meta(version="test", as_of=datetime.date(2026, 1, 1)), questions=[],
+def rulebook(*categories: Category, alternatives: tuple[Alternative, ...] = (), questions: list | None = None) -> Rulebook:
+    return Rulebook(meta=Meta(version="test", as_of=datetime.date(2026, 1, 1)), questions=questions or [],
                     categories=list(categories), install=INSTALL, devices=[], alternatives=list(alternatives))
 
 

@@ -7,17 +7,27 @@ import builtins
 import msgspec
 import pytest
 
-from fwguide.engine import CONFIDENCE_THRESHOLDS, confidence_for, recommend, soft_ceiling
+from fwguide.engine import recommend, what_would_change
+from fwguide.rulebook import load
+from fwguide.scoring import CONFIDENCE_LEVELS, HARD_STRONG_LEAD, PRIOR_POINTS, confidence_for
 from fwguide.rulebook.schema import Alternative
 from tests.engine.rulebooks import answers, category, rule, rulebook
 
 
-def test_base_points_go_to_todays_winner_and_a_tie_splits_them() -> None:
+def test_todays_verdicts_share_a_small_fixed_prior_and_a_tie_splits_its_part() -> None:
     result = recommend(answers(), rulebook(category("a", "pytorch", 2.0), category("b", "tie", 1.0)))
+    share = PRIOR_POINTS / 3
     assert [(c.category, c.points.pytorch, c.points.tensorflow) for c in result.contributions] == [
-        ("a", 2.0, 0.0), ("b", 0.5, 0.5)]
-    assert (result.scores.pytorch, result.scores.tensorflow) == (2.5, 0.5)
+        ("a", round(2 * share, 4), 0.0), ("b", round(share / 2, 4), round(share / 2, 4))]
+    assert result.scores.pytorch + result.scores.tensorflow == pytest.approx(PRIOR_POINTS, abs=1e-3)
     assert result.recommendation == "pytorch"
+
+
+def test_general_verdicts_alone_never_give_more_than_slight_confidence() -> None:
+    heavy = rulebook(category("a", "pytorch", 100.0), category("b", "pytorch", 50.0))
+    result = recommend(answers(), heavy)
+    assert (result.recommendation, result.confidence, result.answer_lead) == ("pytorch", "slight", 0.0)
+    assert any("None of your answers favours PyTorch" in r for r in result.reasons)
 
 
 def test_matching_rule_adds_its_weight_to_its_winner_and_others_add_nothing() -> None:
@@ -26,7 +36,7 @@ def test_matching_rule_adds_its_weight_to_its_winner_and_others_add_nothing() ->
         rule({"scale": "research"}, 5.0, winner="tensorflow"),
     )))
     result = recommend(answers(scale="enterprise"), book)
-    assert (result.scores.pytorch, result.scores.tensorflow) == (1.0, 3.0)
+    assert (result.scores.pytorch, result.scores.tensorflow) == (PRIOR_POINTS, 3.0)
     assert result.recommendation == "tensorflow"
     assert len(result.contributions) == 2
 
@@ -78,49 +88,89 @@ def _soft_heavy_rulebook():
     return rulebook(
         category("soft", "pytorch", 3.0, rules=soft),
         category("deployment", "tie", 1.0, rules=(
-            rule({"deploy": "browser"}, 2.0, winner="tensorflow", hard=True, because="Only TensorFlow.js runs in a page."),)),
+            rule({"deploy": "edge-tpu"}, 2.0, winner="tensorflow", hard=True, because="Edge TPUs take LiteRT.",
+                 constraint="Only LiteRT models run on a Coral Edge TPU."),)),
     )
 
 
-def test_hard_constraint_outweighs_every_soft_preference_together() -> None:
+def test_a_hard_constraint_decides_and_is_reported_as_a_constraint_not_as_points() -> None:
     book = _soft_heavy_rulebook()
     assert recommend(answers(), book).recommendation == "pytorch"
-    result = recommend(answers(deploy=["browser"]), book)
+    result = recommend(answers(deploy=["edge-tpu"]), book)
     assert result.recommendation == "tensorflow"
-    assert result.confidence == "strong"
-    assert result.scores.tensorflow > soft_ceiling(book) >= result.scores.pytorch
-    assert [c.category for c in result.hard_constraints] == ["deployment"]
-    assert result.reasons[0].startswith("Only TensorFlow.js runs in a page. A hard constraint")
-    assert "outweighs every other answer" in result.reasons[0]
+    hard_points = [c.points.tensorflow for c in result.contributions if c.hard]
+    assert hard_points == [2.0] and result.scores.pytorch > result.scores.tensorflow  # no bonus points for being hard
+    assert [(h.category, h.framework, h.because) for h in result.hard_constraints] == [
+        ("deployment", "tensorflow", "Only LiteRT models run on a Coral Edge TPU.")]
+    assert result.reasons[0].startswith("Only LiteRT models run on a Coral Edge TPU.")
+    # every other answer pulls the other way, so the constraint decides at moderate confidence, not strong
+    assert result.confidence == "moderate"
 
 
-def test_conflicting_hard_constraints_are_named_in_the_reasons() -> None:
+def test_a_hard_constraint_backed_by_the_other_answers_is_strong() -> None:
+    book = rulebook(category("deployment", "tie", 1.0, rules=(
+        rule({"deploy": "edge-tpu"}, HARD_STRONG_LEAD, winner="tensorflow", hard=True),)))
+    assert recommend(answers(deploy=["edge-tpu"]), book).confidence == "strong"
+
+
+def test_conflicting_hard_constraints_are_named_and_leave_the_call_slight() -> None:
     book = rulebook(category("deployment", "tie", 0.0, rules=(
-        rule({"deploy": "browser"}, 1.0, winner="tensorflow", hard=True, because="Browser needs TF.js."),
-        rule({"deploy": "mobile-ios"}, 2.0, winner="pytorch", hard=True, because="Invented iOS constraint."),
+        rule({"deploy": "edge-tpu"}, 1.0, winner="tensorflow", hard=True, constraint="Edge TPU needs LiteRT."),
+        rule({"deploy": "mobile-ios"}, 2.0, winner="pytorch", hard=True, constraint="Invented iOS constraint."),
     )))
-    result = recommend(answers(deploy=["browser", "mobile-ios"]), book)
-    assert result.recommendation == "pytorch"
-    assert any(r.startswith("Hard constraints conflict: Browser needs TF.js.") for r in result.reasons)
+    result = recommend(answers(deploy=["edge-tpu", "mobile-ios"]), book)
+    assert (result.recommendation, result.confidence) == ("pytorch", "slight")
+    assert any(r.startswith("Hard constraints conflict: Edge TPU needs LiteRT.") for r in result.reasons)
+
+
+def test_unless_skips_a_rule_when_any_one_of_its_answers_is_given() -> None:
+    book = rulebook(category("a", "tie", 0.0, rules=(
+        rule({"deploy": "browser"}, 3.0, winner="tensorflow", unless={"existing_code": "pytorch", "experience": "pytorch"}),)))
+    assert recommend(answers(deploy=["browser"]), book).scores.tensorflow == 3.0
+    assert recommend(answers(deploy=["browser"], existing_code="pytorch"), book).scores.tensorflow == 0.0
+    assert recommend(answers(deploy=["browser"], experience="pytorch"), book).scores.tensorflow == 0.0
 
 
 @pytest.mark.parametrize(("pytorch", "tensorflow", "expected"), [
-    (10.0, 0.0, "strong"), (6.5, 3.5, "strong"), (6.0, 4.0, "moderate"), (5.6, 4.4, "moderate"),
-    (5.5, 4.5, "slight"), (5.0, 5.0, "slight"), (0.0, 0.0, "slight"),
+    (10.0, 0.0, "strong"), (4.5, 0.0, "strong"), (4.4, 0.0, "moderate"), (9.0, 3.0, "strong"), (9.0, 4.0, "moderate"),
+    (2.0, 0.0, "moderate"), (1.9, 0.0, "slight"), (12.0, 10.0, "slight"), (0.0, 0.0, "slight"),
 ])
-def test_confidence_follows_the_relative_margin(pytorch: float, tensorflow: float, expected: str) -> None:
-    book = rulebook(category("p", "pytorch", pytorch), category("t", "tensorflow", tensorflow))
+def test_confidence_follows_the_lead_the_answers_give_and_the_margin(pytorch: float, tensorflow: float,
+                                                                       expected: str) -> None:
+    book = rulebook(category("p", "pytorch", 0.0, rules=(rule({"scale": "research"}, pytorch),)),
+                    category("t", "tensorflow", 0.0, rules=(rule({"scale": "research"}, tensorflow),)))
     assert recommend(answers(), book).confidence == expected
 
 
-def test_confidence_thresholds_run_from_strong_to_slight() -> None:
-    floors = [floor for _, floor in CONFIDENCE_THRESHOLDS]
-    assert floors == sorted(floors, reverse=True) and floors[-1] == 0.0
-    assert [confidence_for(f) for f in floors] == ["strong", "moderate", "slight"]
+def test_confidence_levels_run_from_strong_to_slight() -> None:
+    leads = [lead for _, lead, _ in CONFIDENCE_LEVELS]
+    floors = [floor for _, _, floor in CONFIDENCE_LEVELS]
+    assert leads == sorted(leads, reverse=True) and floors == sorted(floors, reverse=True) and floors[-1] == 0.0
+    assert [confidence_for(lead, floor) for _, lead, floor in CONFIDENCE_LEVELS] == ["strong", "moderate", "slight"]
+
+
+def test_what_would_change_names_the_answers_that_flip_the_call_smallest_first() -> None:
+    questions = load().questions
+    book = rulebook(
+        category("deployment", "tie", 0.0, rules=(rule({"deploy": "browser"}, 5.0, winner="tensorflow"),)),
+        category("team", "tie", 0.0, rules=(rule({"experience": "pytorch"}, 6.0, winner="pytorch"),
+                                            rule({"scale": "research"}, 1.0, winner="pytorch"))),
+        questions=questions)
+    result = recommend(answers(deploy=["browser"]), book)
+    assert (result.recommendation, result.confidence) == ("tensorflow", "moderate")
+    flips = [c for c in result.what_would_change if c.flips]
+    assert [(c.question, c.answer) for c in flips][:1] == [("deploy", ["none"])]
+    assert flips[0].summary == "If deploy were none, PyTorch would be recommended (slight)."
+    assert ("experience", "pytorch") in [(c.question, c.answer) for c in flips]
+    for change in result.what_would_change:
+        again = recommend({**answers(deploy=["browser"]), change.question: change.answer}, book)
+        assert (again.recommendation, again.confidence) == (change.recommendation, change.confidence)
+        assert (again.recommendation, again.confidence) != (result.recommendation, result.confidence)
+    assert what_would_change(answers(deploy=["browser"]), book, frozenset()) == result.what_would_change
 
 
 def test_level_scores_follow_the_answers_then_pytorch_and_say_so() -> None:
-    level = rulebook(category("p", "pytorch", 2.0), category("t", "tensorflow", 1.0, rules=(rule({"scale": "research"}, 1.0),)))
+    level = rulebook(category("p", "pytorch", 1.0), category("t", "tensorflow", 0.0, rules=(rule({"scale": "research"}, PRIOR_POINTS),)))
     result = recommend(answers(), level)
     assert (result.level, result.recommendation) == (True, "tensorflow")
     assert any("The scores are level" in r and "1 against 0" in r for r in result.reasons)
@@ -130,8 +180,8 @@ def test_level_scores_follow_the_answers_then_pytorch_and_say_so() -> None:
 
 def test_same_inputs_give_the_same_recommendation() -> None:
     book = _soft_heavy_rulebook()
-    first = msgspec.json.encode(recommend(answers(deploy=["browser"]), book))
-    assert all(msgspec.json.encode(recommend(answers(deploy=["browser"]), book)) == first for _ in range(3))
+    first = msgspec.json.encode(recommend(answers(deploy=["edge-tpu"]), book))
+    assert all(msgspec.json.encode(recommend(answers(deploy=["edge-tpu"]), book)) == first for _ in range(3))
 
 
 def test_engine_does_no_io(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,7 +191,7 @@ def test_engine_does_no_io(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "open", refuse)
     monkeypatch.setattr(builtins, "print", refuse)
     monkeypatch.setattr(builtins, "input", refuse)
-    assert recommend(answers(deploy=["browser"]), _soft_heavy_rulebook()).recommendation == "tensorflow"
+    assert recommend(answers(deploy=["edge-tpu"]), _soft_heavy_rulebook()).recommendation == "tensorflow"
 
 
 def _alternative(aid: str, **fields: object) -> Alternative:
@@ -155,7 +205,7 @@ def test_alternatives_show_only_when_answers_recommendation_and_confidence_fit()
         _alternative("for-tf", recommendation="tensorflow"),
         _alternative("close-call", confidence=["slight"]),
     )
-    book = rulebook(category("p", "pytorch", 1.0), alternatives=alternatives)
+    book = rulebook(category("p", "pytorch", 1.0, rules=(rule({"scale": "research"}, 3.0),)), alternatives=alternatives)
     assert [a.id for a in recommend(answers(hardware=["tpu", "cpu"]), book).alternatives] == ["always", "tpu"]
     close = rulebook(category("p", "pytorch", 1.0), category("t", "tensorflow", 0.9), alternatives=alternatives)
     assert [a.id for a in recommend(answers(), close).alternatives] == ["always", "close-call"]

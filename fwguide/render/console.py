@@ -1,9 +1,69 @@
-"""The stdout console every rich renderer prints through: colour and width only on a terminal."""
+"""The terminal decision, made once per run: is stdout a terminal, how wide, colour, encoding.
+
+Every command builds one `Terminal` with `detect()` and passes it to its renderers; no
+other module asks `isatty`. Detecting costs no rich import; `rich_console` builds rich's
+console from the decision only when a rich view is drawn.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+PLAIN_WIDTH = 100  # piped output wraps here: wide enough for a table row, narrow enough to read
 
 
-def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+@dataclass(frozen=True)
+class Terminal:
+    rich: bool  # stdout is a terminal: styles, boxes and rich tables
+    width: int  # the columns to lay out for
+    colour: bool
+    unicode: bool  # stdout's encoding can show box lines, arrows and bullets
+    typing: bool  # stdin is a terminal: a person can answer
+    progress: bool  # stderr is a terminal: live progress may be shown there
+
+    @property
+    def interactive(self) -> bool:
+        """Questions may be asked: a person types into stdin and reads stdout."""
+        return self.rich and self.typing
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
+
+
+def detect() -> Terminal:
+    out_tty = _isatty(sys.stdout)
+    if out_tty:
+        width = shutil.get_terminal_size((80, 24)).columns
+    else:
+        columns = os.environ.get("COLUMNS", "")
+        width = min(int(columns), PLAIN_WIDTH) if columns.isdigit() and int(columns) > 20 else PLAIN_WIDTH
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return Terminal(
+        rich=out_tty,
+        width=max(width, 20),
+        colour=out_tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb",
+        unicode=encoding.startswith("utf"),
+        typing=_isatty(sys.stdin),
+        progress=_isatty(sys.stderr),
+    )
+
+
+def rich_console(terminal: Terminal) -> Any:
+    """rich's console for stdout, laid out for `terminal`."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False, width=terminal.width, no_color=not terminal.colour,
+                   force_terminal=terminal.rich, emoji=False, legacy_windows=False)
+
+
+def stdout_console() -> Any:
+    """rich's console for stdout, for callers that have not been handed a Terminal."""
+    return rich_console(detect())

@@ -185,7 +185,7 @@ def _plain_text(block: Text, width: int, extra: int = 0) -> list[str]:
 
 def _plain_table(table: Table, width: int) -> list[str]:
     pad = " " * INDENT
-    out = [table.title] if table.title else []
+    out = _wrap(table.title, width) if table.title else []
     widths = column_widths(table, width)
     rows = [table.header, *table.rows] if table.header else list(table.rows)
     if widths is not None:
@@ -197,7 +197,7 @@ def _plain_table(table: Table, width: int) -> list[str]:
         for name, pairs in _stacked(table):
             inner = pad * 2 if name else pad
             if name:
-                out.append(pad + name)
+                out += _wrap(name, width, pad, pad)
             for label, value in pairs:
                 out += _plain_text(text(value, lead=f"{label}: "), width, len(inner))
     out += [line for note in table.notes for line in _plain_text(text(note), width, INDENT)]
@@ -234,7 +234,8 @@ def rich_renderable(block: Block, width: int) -> Any:
 
         parts: list[Any] = [RichText(table_title, style="bold underline")
                             for table_title in [block.title] if table_title]
-        parts.append(Padding(_rich_table(block, width), (0, 0, 0, INDENT)))
+        if block.rows:
+            parts.append(Padding(_rich_table(block, width), (0, 0, 0, INDENT)))
         parts += [Padding(RichText(note, style=block.notes_style), (0, 0, 0, INDENT)) for note in block.notes]
         return Group(*parts)
     if isinstance(block, Box):

@@ -1,0 +1,92 @@
+"""Show a merged fleet: a table with one row per host, then the findings; or the same as Markdown."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fwguide.fleet import Finding, Fleet, FrameworkOnHost, HostReport
+from fwguide.render.console import Terminal
+from fwguide.render.layout import BLANK, Block, Heading, Table, show as draw, text
+from fwguide.rulebook.names import FRAMEWORK_TITLES
+
+HEADER = ("Host", "GPUs", "Driver", *FRAMEWORK_TITLES.values(), "Probed")
+_SEVERITY = {"problem": ("problem: ", "bold red"), "warning": ("warning: ", "yellow"), "info": ("note: ", "dim")}
+
+
+def gpus_cell(host: HostReport) -> str:
+    if not host.gpus:
+        return "none"
+    names = Counter(name.removeprefix("NVIDIA ") for name in host.gpus)
+    return "\n".join(f"{count}x {name}" if count > 1 else name for name, count in names.items())
+
+
+def driver_cell(host: HostReport) -> str:
+    if host.driver is None:
+        return "none"
+    return host.driver + (f"\nCUDA {host.cuda_driver}" if host.cuda_driver else "")
+
+
+def framework_cell(found: FrameworkOnHost | None) -> str:
+    if found is None:
+        return "not probed"
+    if found.status == "missing":
+        return "missing"
+    if found.status != "ok":
+        return f"fails ({found.status})"
+    lines = [found.version or "?", *([found.build] if found.build else [])]
+    if found.uses_gpu is not None:
+        lines.append(f"uses {found.gpus} GPU{'s' if found.gpus != 1 else ''}" if found.uses_gpu else "no GPU use")
+    return "\n".join(lines)
+
+
+def probed_cell(host: HostReport) -> str:
+    return host.probed_at[:10] or "unknown"  # the day: the findings name reports a day older than the rest
+
+
+def rows(fleet: Fleet) -> list[tuple[str, ...]]:
+    return [(h.host, gpus_cell(h), driver_cell(h), *(framework_cell(h.frameworks.get(f)) for f in FRAMEWORK_TITLES),
+             probed_cell(h)) for h in fleet.hosts]
+
+
+def summary(fleet: Fleet) -> str:
+    problems = sum(1 for f in fleet.findings if f.severity == "problem")
+    warnings = sum(1 for f in fleet.findings if f.severity == "warning")
+    count = len(fleet.hosts)
+    return (f"{count} host{'s' if count != 1 else ''}: {problems} problem{'s' if problems != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}")
+
+
+def blocks(fleet: Fleet) -> list[Block]:
+    out: list[Block] = [Table(f"Fleet: {summary(fleet)}", HEADER, rows(fleet)), BLANK, Heading("Findings")]
+    if not fleet.findings:
+        out.append(text("none: every host uses its GPUs with each installed framework, and versions match",
+                        indent=2))
+    for finding in fleet.findings:
+        out.append(text(finding.message, indent=2, lead=_SEVERITY[finding.severity]))
+        if finding.fix:
+            out.append(text(finding.fix, indent=2 + len(_SEVERITY[finding.severity][0]), lead=("fix: ", "dim")))
+    return out
+
+
+def show(fleet: Fleet, terminal: Terminal) -> None:
+    draw(blocks(fleet), terminal)
+
+
+def _cell(value: str) -> str:
+    """Markdown table cells hold no pipes or line breaks."""
+    return "<br>".join(part.replace("|", "\\|") for part in value.split("\n"))
+
+
+def markdown(fleet: Fleet) -> str:
+    lines = [f"# Fleet: {summary(fleet)}", "", "| " + " | ".join(HEADER) + " |",
+             "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows(fleet)]
+    lines += ["", "## Findings", ""]
+    lines += [_finding_line(f) for f in fleet.findings] or ["- None: every host uses its GPUs with each installed "
+                                                            "framework, and versions match."]
+    return "\n".join(lines) + "\n"
+
+
+def _finding_line(finding: Finding) -> str:
+    fix = f" Fix: {finding.fix}" if finding.fix else ""
+    return f"- **{finding.severity}** ({finding.kind}): {finding.message}.{fix}"

@@ -12,26 +12,27 @@ from collections.abc import Sequence
 PYTHON = sys.executable
 
 
-def time_command(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
+def time_command(argv: Sequence[str], env: dict[str, str] | None = None, cwd: str | None = None) -> float:
     # Bytecode caching on, as on a user's machine (this sandbox sets PYTHONDONTWRITEBYTECODE).
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                   env=full_env, check=False)
+                   env=full_env, check=False, cwd=cwd)
     return time.perf_counter() - start
 
 
 def compare(floor: Sequence[str], cases: dict[str, Sequence[str]], runs: int = 25,
-            env: dict[str, str] | None = None, targets: dict[str, float] | None = None) -> dict[str, float]:
+            env: dict[str, str] | None = None, targets: dict[str, float] | None = None,
+            cwd: str | None = None) -> dict[str, float]:
     """Time the floor and each case `runs` times, interleaved so drift hits all alike; print medians and ratios."""
     samples: dict[str, list[float]] = {"floor": [], **{name: [] for name in cases}}
     for argv in [floor, *cases.values()]:  # one warm-up each (disk cache, .pyc, rulebook cache)
-        time_command(argv, env)
+        time_command(argv, env, cwd)
     for _ in range(runs):
-        samples["floor"].append(time_command(floor, env))
+        samples["floor"].append(time_command(floor, env, cwd))
         for name, argv in cases.items():
-            samples[name].append(time_command(argv, env))
+            samples[name].append(time_command(argv, env, cwd))
     floor_median = statistics.median(samples["floor"])
     print(f"{'floor: ' + ' '.join(floor[1:]):<58} {floor_median * 1000:7.1f} ms")
     ratios = {}

@@ -36,7 +36,8 @@ class Answers(msgspec.Struct, frozen=True):
 
     values: dict[str, AnswerValue]
     defaulted: tuple[str, ...] = ()  # took the rulebook's documented default
-    detected: tuple[str, ...] = ()  # pre-filled from what this machine shows
+    detected: tuple[str, ...] = ()  # pre-filled from what this machine or the project folder shows
+    evidence: dict[str, list[str]] = {}  # why, for answers detected in the project folder ("38 files import torch")
 
 
 class Where:
@@ -230,9 +231,13 @@ def missing(rulebook: Rulebook, given: Mapping[str, AnswerValue]) -> list[str]:
 
 
 def default_for(question: Question, machine: Mapping[str, AnswerValue]) -> tuple[AnswerValue, Origin]:
-    """A question's pre-filled answer: what this machine shows when it can tell, else the documented default."""
-    if question.detect and question.detect in machine:
-        detected = machine[question.detect]
+    """A question's pre-filled answer: what this machine shows when it can tell, else the documented default.
+
+    `machine` is keyed by the question's `detect` name, or by its id for answers found in the project folder.
+    """
+    key = question.detect or question.id
+    if key in machine:
+        detected = machine[key]
         choices = {c.id for c in question.choices}
         usable = [v for v in detected if v in choices] if isinstance(detected, list) else detected
         if usable and (isinstance(usable, list) or usable in choices):

@@ -1,6 +1,6 @@
 """What a project folder already says about the framework question: imports in its code, dependencies it declares.
 
-Pure scanning with the standard library only, bounded in files and time, so `fwguide ask` can
+Pure scanning with the standard library only (and fwguide's framework names), bounded in files and time, so `fwguide ask` can
 look at the folder before the first question without anyone noticing. Files are read as bytes
 and searched with regular expressions; nothing is imported, executed or parsed as TOML/YAML.
 Folders are walked breadth first, so the files that say most (top-level dependency files, the
@@ -16,6 +16,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fwguide.rulebook.names import FRAMEWORK_TITLES
+
 MAX_FILES = 3000  # files read: code, notebooks, dependency and environment files
 MAX_SECONDS = 0.3
 _CODE_BYTES = 256 * 1024  # imports sit near the top; a generated 50 MB module is not read whole
@@ -30,8 +32,8 @@ _ENV_MARKERS = ("pyvenv.cfg", "conda-meta")  # a folder holding one of these is 
 _PROJECT_FILES = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "environment.yml", "environment.yaml",
                             "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock"})
 
-FAMILIES = ("pytorch", "tensorflow")
-_LABEL = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+FAMILIES = tuple(FRAMEWORK_TITLES)
+_LABEL = FRAMEWORK_TITLES
 _MODULES = {
     "torch": "pytorch", "torchvision": "pytorch", "torchaudio": "pytorch", "torchtext": "pytorch",
     "lightning": "pytorch", "pytorch_lightning": "pytorch",
@@ -52,7 +54,7 @@ _KEYWORDS = (b"torch", b"tensorflow", b"keras", b"lightning", b"tflite", b"jax",
              b"sklearn")
 _PY_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([^\n#;]+))", re.M)
 # Notebook sources are JSON strings: a line starts after an opening quote or an escaped newline.
-_NB_IMPORT = re.compile(rb'(?:^[ \t]*"|\\n)[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([^\n#;"\\]+))', re.M)
+_NB_IMPORT = re.compile(rb'(?:"|\\n)[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([^\n#;"\\]+))')
 _BACKEND_SET = re.compile(rb"KERAS_BACKEND[\\'\"\]\s]*[=,:][\s\\'\"]*(\w+)|set_backend\(\s*\\?['\"](\w+)")
 _KERAS_JSON = re.compile(rb'"backend"\s*:\s*"(\w+)"')
 _REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)\s*(?:\[[^\]]*\])?\s*([^;#@]*)")
@@ -145,6 +147,15 @@ def _modules(data: bytes, pattern: re.Pattern[bytes]) -> set[str]:
     return found
 
 
+def _around(data: bytes, word: bytes, before: int = 120, after: int = 300) -> bytes:
+    """The stretches of `data` around each occurrence of `word`, joined: a regex then reads kilobytes, not megabytes."""
+    pieces, start = [], 0
+    while (at := data.find(word, start)) != -1:
+        pieces.append(data[max(0, at - before):at + after])
+        start = at + len(word)
+    return b"\n".join(pieces)
+
+
 def _requirement_names(kind: str, text: str) -> list[tuple[str, str]]:
     """(package, version spec) pairs a dependency file declares."""
     if kind == "requirements":
@@ -205,6 +216,7 @@ def _toml_requirements(text: str) -> list[tuple[str, str]]:
 class _Scanner:
     def __init__(self, root: Path, max_files: int, max_seconds: float):
         self.root, self.max_files = root, max_files
+        self.prefix = os.path.join(str(root), "")  # what to cut from a path to show it relative to the root
         self.deadline = time.perf_counter() + max_seconds
         self.max_seconds = max_seconds
         self.files_read = 0
@@ -253,7 +265,7 @@ class _Scanner:
         with open(path, "rb") as handle:
             data = handle.read(_CODE_BYTES if kind in ("code", "setup") else _BIG_BYTES)
         self.files_read += 1
-        where = os.path.relpath(path, self.root)
+        where = path[len(self.prefix):]
         if b"KERAS_BACKEND" in data or b"set_backend" in data:
             for match in _BACKEND_SET.finditer(data):
                 self.backends.setdefault((match.group(1) or match.group(2)).decode().lower(), set()).add(where)
@@ -261,6 +273,8 @@ class _Scanner:
             for value in _KERAS_JSON.findall(data):
                 self.backends.setdefault(value.decode().lower(), set()).add(where)
         if kind in ("code", "setup", "notebook") and any(word in data for word in _KEYWORDS):
+            if kind == "notebook":  # outputs (base64 images) fill most of a notebook: look around "import" only
+                data = _around(data, b"import")
             modules = {m for m in _modules(data, _NB_IMPORT if kind == "notebook" else _PY_IMPORT) if m in _MODULES}
             if modules:
                 self.file_modules.append(modules)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+# fwguide runs from an empty folder unless a test says otherwise: `ask` would read the checkout as a project.
+NEUTRAL_CWD = Path(tempfile.mkdtemp(prefix="fwguide-cwd-"))
+atexit.register(shutil.rmtree, NEUTRAL_CWD, True)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -27,5 +33,5 @@ def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dic
     return subprocess.run(
         [sys.executable, "-m", "fwguide", *args],
         input=input, capture_output=True, text=True, timeout=timeout, env=full_env,
-        cwd=cwd, stdin=None if input is not None else subprocess.DEVNULL,
+        cwd=cwd or NEUTRAL_CWD, stdin=None if input is not None else subprocess.DEVNULL,
     )

@@ -98,7 +98,7 @@ def test_save_writes_answers_that_read_back_to_the_same_result(tmp_path: Path) -
     assert saved.read_text().startswith("# fwguide answers")
     again = _json("--answers", str(saved))  # complete answers: no --no-input needed
     assert again["answers"] == first["answers"]
-    assert again["defaulted"] == [] and again["detected"] == []
+    assert again["defaulted"] == [] and again["detected"] == {}
     assert (again["recommendation"], again["scores"]) == (first["recommendation"], first["scores"])
 
 

@@ -98,7 +98,8 @@ def test_declared_dependencies_in_each_file_format(tmp_path: Path) -> None:
         "poetry/pyproject.toml": ('[tool.poetry.dependencies]\npython = "^3.11"\ntensorflow = "^2.16"\n', "tensorflow"),
         "setup.py": ('from setuptools import setup\nsetup(name="app", install_requires=["torchvision>=0.18"])\n',
                      "pytorch"),
-        "setup.cfg": ("[metadata]\nname = app\n[options]\ninstall_requires =\n    tensorflow-cpu==2.21\n", "tensorflow"),
+        "setup.cfg": ("[metadata]\nname = app\n[options]\ninstall_requires =\n    tensorflow-cpu==2.21\n",
+                      "tensorflow"),
         "environment.yml": ("name: app\nchannels:\n  - pytorch\n  - conda-forge\ndependencies:\n  - python=3.11\n"
                             "  - pip:\n    - tensorflow==2.21\n", "tensorflow"),
         "uv.lock": ('version = 1\n[[package]]\nname = "torch"\nversion = "2.7.0"\n', "pytorch"),
@@ -109,7 +110,8 @@ def test_declared_dependencies_in_each_file_format(tmp_path: Path) -> None:
         make_tree(folder, {name: text})
         found = scan(folder)
         assert found.answers.get("existing_code") == expected, (name, found)
-        assert found.evidence["existing_code"] == [f"{name} declares {'PyTorch' if expected == 'pytorch' else 'TensorFlow'}"]
+        title = "PyTorch" if expected == "pytorch" else "TensorFlow"
+        assert found.evidence["existing_code"] == [f"{name} declares {title}"]
 
 
 def test_keras_counts_for_the_backend_the_project_sets(tmp_path: Path) -> None:
@@ -120,7 +122,8 @@ def test_keras_counts_for_the_backend_the_project_sets(tmp_path: Path) -> None:
     assert "3 files import keras" in found.evidence["existing_code"]
     assert any("backend 'torch', set in .env" in line for line in found.evidence["existing_code"])
 
-    in_code = make_tree(tmp_path / "in-code", {**keras_code, "main.py": 'import os\nos.environ["KERAS_BACKEND"] = "jax"\n'})
+    in_code = make_tree(tmp_path / "in-code",
+                        {**keras_code, "main.py": 'import os\nos.environ["KERAS_BACKEND"] = "jax"\n'})
     found = scan(in_code)
     assert found.keras_backend == "jax" and found.answers["existing_code"] == "none"
     assert any("counted for neither" in note for note in found.notes)
@@ -129,7 +132,8 @@ def test_keras_counts_for_the_backend_the_project_sets(tmp_path: Path) -> None:
         'import os\nos.environ["KERAS_BACKEND"] = "torch"\nimport keras\n')})
     assert scan(in_notebook).keras_backend == "torch"
 
-    set_backend = make_tree(tmp_path / "api", {**keras_code, "boot.py": 'import keras\nkeras.config.set_backend("torch")\n'})
+    set_backend = make_tree(tmp_path / "api",
+                            {**keras_code, "boot.py": 'import keras\nkeras.config.set_backend("torch")\n'})
     assert scan(set_backend).answers["existing_code"] == "pytorch"
 
 

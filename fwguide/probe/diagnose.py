@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from fwguide.probe.install import install_option
+from fwguide.install import version_tuple
+from fwguide.probe.install import fix_text, install_for, oldest_capability
 from fwguide.probe.model import Diagnosis, Environment, FrameworkReport, MachineInfo
 from fwguide.probe.results import DISPLAY_NAMES
 from fwguide.rulebook.schema import InstallOption
@@ -17,10 +18,7 @@ from fwguide.rulebook.schema import InstallOption
 _MODULES = {"pytorch": "torch", "tensorflow": "tensorflow"}
 _ORDER = {"problem": 0, "warning": 1, "info": 2}
 LAST_WINDOWS_GPU_TENSORFLOW = (2, 10)
-
-
-def version_tuple(text: str | None) -> tuple[int, ...]:
-    return tuple(int(n) for n in re.findall(r"\d+", (text or "").split("+")[0])[:3])
+MPS_MACOS = (14, 0)  # PyTorch's mps device needs macOS 14+ (pytorch/pytorch#163515)
 
 
 def diagnose(machine: MachineInfo, environments: Sequence[Environment],
@@ -104,12 +102,14 @@ def _gpu_findings(machine: MachineInfo, report: FrameworkReport, installs: Seque
     visible = [g for g in machine.nvidia.gpus if g.visible]
     if visible and "cuda" not in kinds:
         yield from _nvidia_unused(machine, report, installs, len(visible))
+    if visible and flavour == "cuda":
+        yield from _no_kernels(machine, report, installs)
     if machine.amd.gpus and not machine.nvidia.gpus and "rocm" not in kinds and flavour != "rocm":
-        option = install_option(installs, report.framework, machine, "rocm")
+        choice = install_for(installs, report.framework, machine, report, "rocm")
         yield {"severity": "warning", "code": "cpu-only-build",
                "message": f"{name} {version} is a {report.build.label if report.build else 'CPU'} build; "
                           f"the AMD GPU ({machine.amd.gpus[0]}) needs a ROCm build",
-               "fix": f"install the ROCm build: {option.command}" if option and option.compute == "rocm" else ""}
+               "fix": fix_text(choice, "install the ROCm build") if choice and choice.compute == "rocm" else ""}
     if machine.apple.apple_silicon and not kinds and not machine.apple.rosetta:
         yield _apple_finding(machine, report)
     growth = report.memory_growth
@@ -123,8 +123,10 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
     build = report.build
     flavour = build.flavour if build else "cpu"
     gpus = f"the driver reports {gpu_count} NVIDIA GPU(s)"
-    cuda_option = install_option(installs, report.framework, machine, "cuda")
-    cuda_command = cuda_option.command if cuda_option and cuda_option.compute == "cuda" else None
+    choice = install_for(installs, report.framework, machine, report, "cuda")
+    if choice is not None and choice.compute != "cuda":
+        choice = None
+    cuda_command = choice.command if choice else None
     if machine.os == "windows" and report.framework == "tensorflow" and version_tuple(version)[:2] > LAST_WINDOWS_GPU_TENSORFLOW:
         yield {"severity": "problem", "code": "windows-native-tensorflow",
                "message": f"TensorFlow {version} cannot use the GPU on native Windows ({gpus}): "
@@ -135,7 +137,7 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
         label = build.label if build else "CPU-only"
         yield {"severity": "problem", "code": "cpu-only-build",
                "message": f"{name} {version} is a {label} build, but {gpus}",
-               "fix": f"install a CUDA build: {cuda_command}" if cuda_command else "install a CUDA build of it"}
+               "fix": fix_text(choice, "install a CUDA build") if choice else "install a CUDA build of it"}
         return
     framework_cuda, driver_cuda = build.cuda if build else None, machine.nvidia.cuda_driver_version
     seen = f" ({report.accelerator_error})" if report.accelerator_error else ""
@@ -146,15 +148,35 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
                "message": f"{name} {version} is built for CUDA {framework_cuda}, but the driver "
                           f"({machine.nvidia.driver_version}) supports CUDA up to {driver_cuda}"
                           f"{'' if certain else ', which can be why'}: {name} sees no GPU{seen}",
-               "fix": f"update the NVIDIA driver to one that supports CUDA {framework_cuda}, "
-                      f"or install a {name} build for CUDA {driver_cuda} or older"}
+               "fix": f"update the NVIDIA driver to one that supports CUDA {framework_cuda}, or "
+                      + (fix_text(choice, f"install a {name} build this driver runs") if choice
+                         else f"install a {name} build for CUDA {driver_cuda} or older")}
         return
-    fix = ("install the CUDA and cuDNN libraries this release was built against: pip install 'tensorflow[and-cuda]'"
-           if report.framework == "tensorflow" else
-           f"reinstall the CUDA build ({cuda_command})" if cuda_command else "reinstall the CUDA build")
+    lead = ("install the CUDA and cuDNN libraries this release was built against"
+            if report.framework == "tensorflow" else "reinstall the CUDA build")
+    fix = fix_text(choice, lead) if choice else lead
     yield {"severity": "problem", "code": "gpu-not-found",
            "message": f"{name} {version} is built with CUDA {framework_cuda or '?'} and {gpus}, yet {name} sees none{seen}",
            "fix": fix}
+
+
+def _no_kernels(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption]) -> Iterator[dict]:
+    """A CUDA build with no kernels for this GPU: the install table says which GPUs each CUDA build covers."""
+    build, capability = report.build, oldest_capability(machine, report)
+    if build is None or not build.cuda or not capability:
+        return
+    needs = [o.min_compute_capability for o in installs if o.framework == report.framework and o.cuda
+             and o.min_compute_capability and version_tuple(o.cuda)[:1] == version_tuple(build.cuda)[:1]]
+    if not needs:
+        return
+    lowest = min(needs, key=version_tuple)
+    if version_tuple(capability) < version_tuple(lowest):
+        name = DISPLAY_NAMES[report.framework]
+        yield {"severity": "problem", "code": "gpu-too-old-for-build",
+               "message": f"{name} {report.version} is built for CUDA {build.cuda}, whose builds have kernels for "
+                          f"compute capability {lowest} and newer only; this GPU has {capability}",
+               "fix": fix_text(install_for(installs, report.framework, machine, report, "cuda"),
+                               "install a build with kernels for it")}
 
 
 def _apple_finding(machine: MachineInfo, report: FrameworkReport) -> dict:
@@ -163,8 +185,8 @@ def _apple_finding(machine: MachineInfo, report: FrameworkReport) -> dict:
         macos = version_tuple(machine.apple.macos_version)
         if not built:
             cause, fix = "this torch build has no MPS support", "pip install torch (the macOS arm64 wheels include MPS)"
-        elif macos and macos < (12, 3):
-            cause, fix = f"MPS needs macOS 12.3 or newer (this is {machine.apple.macos_version})", "update macOS"
+        elif macos and macos < MPS_MACOS:
+            cause, fix = f"PyTorch's mps device needs macOS 14 or newer (this is {machine.apple.macos_version})", "update macOS"
         else:
             cause, fix = report.accelerator_error or "torch.backends.mps.is_available() is False", "update macOS and torch"
         return {"severity": "problem", "code": "apple-gpu-unused",
@@ -173,7 +195,7 @@ def _apple_finding(machine: MachineInfo, report: FrameworkReport) -> dict:
     if plugin:
         return {"severity": "warning", "code": "apple-gpu-unused",
                 "message": f"tensorflow-metal {plugin} is installed but gives TensorFlow {report.version} no GPU "
-                           "(the plugin fails to load with recent TensorFlow releases)",
+                           "(users report the plugin failing to load with TensorFlow 2.18 and later)",
                 "fix": "run TensorFlow on the CPU here, or use PyTorch's mps device for the Apple GPU"}
     return {"severity": "info", "code": "apple-gpu-unused",
             "message": "TensorFlow has no official GPU support on macOS; it runs on the CPU here",

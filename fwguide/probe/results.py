@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from fwguide.probe.install import install_option
+from fwguide.probe.install import install_for
 from fwguide.probe.model import FrameworkReport, MachineInfo, WorkerBench, WorkerDevice, WorkerProbe
 from fwguide.probe.peaks import with_peak
 from fwguide.rulebook.names import FRAMEWORK_TITLES
@@ -18,6 +18,23 @@ DISPLAY_NAMES = FRAMEWORK_TITLES
 
 def now_iso() -> str:
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def cache_note(gathered_at: str, now: datetime.datetime | None = None) -> str:
+    """How old a cached result is, and how to get a fresh one: "cached 12 min ago; --refresh to probe again"."""
+    try:
+        then = datetime.datetime.fromisoformat(gathered_at)
+    except ValueError:
+        return "cached; --refresh to probe again"
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 120:
+        age = f"{minutes} min"
+    elif minutes < 48 * 60:
+        age = f"{minutes // 60} h"
+    else:
+        age = f"{minutes // (24 * 60)} days"
+    return f"cached {age} ago; --refresh to probe again"
 
 
 def _bench_device(devices: Sequence[WorkerDevice], label: str) -> WorkerDevice | None:
@@ -44,7 +61,7 @@ def from_probe(python: str, probe: WorkerProbe, machine: MachineInfo, installs: 
         status, reason = "import-error", f"importing it failed: {probe.import_error}"
     else:
         status, reason = "ok", ""
-    option = install_option(installs, probe.framework, machine) if status != "ok" else None
+    option = install_for(installs, probe.framework, machine) if status != "ok" else None
     return FrameworkReport(
         framework=probe.framework, python=python, status=status, reason=reason,  # type: ignore[arg-type]
         python_version=probe.python.version, version=probe.version, build=probe.build, devices=probe.devices,

@@ -146,8 +146,19 @@ class Category(_Strict):
     snippets: list[Snippet] = []
 
 
+class Checked(_Strict):
+    """When an install entry was last checked against its sources, and for which framework release."""
+
+    version: str
+    date: datetime.date
+
+
 class InstallOption(_Strict):
-    """One cell of the install selector: framework x OS x compute platform -> command."""
+    """One entry of the install selector: framework x OS x compute platform (x build) -> command.
+
+    Several entries may share a cell (e.g. CUDA 13 and CUDA 12.6 builds): the first whose
+    requirements the machine meets is chosen (fwguide.install).
+    """
 
     framework: Framework
     os: list[OperatingSystem]
@@ -155,6 +166,13 @@ class InstallOption(_Strict):
     command: str
     source: str
     note: str = ""
+    package: str = ""  # the distribution the command installs (torch, tensorflow, tensorflow-cpu, ...)
+    variant: str = ""  # the build, in words: "CUDA 12.6 (cu126)"
+    arch: list[str] = []  # CPU architectures it is for (x86_64, arm64); empty: any
+    cuda: str | None = None  # the CUDA version the build bundles
+    min_driver_cuda: str | None = None  # the newest CUDA the NVIDIA driver must support
+    min_compute_capability: str | None = None  # the oldest GPU architecture the build has kernels for
+    checked: Checked | None = None
 
 
 class DevicePeak(_Strict):

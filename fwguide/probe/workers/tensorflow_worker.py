@@ -105,7 +105,9 @@ def probe(tf, failure, import_s):
     result["import_s"] = round(import_s, 4)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        packages = common.package_versions(("keras", "tf-keras", "tensorflow-metal", "nvidia-cudnn-cu12"))
+        # Which distribution provides TensorFlow decides how to replace it (tensorflow-cpu is not tensorflow).
+        packages = common.package_versions(("tensorflow", "tensorflow-cpu", "tensorflow-rocm", "tensorflow-macos",
+                                            "keras", "tf-keras", "tensorflow-metal", "nvidia-cudnn-cu12"))
         result.update(version=tf.__version__, packages=packages)
         build = _build(tf, packages)
         result["build"] = build

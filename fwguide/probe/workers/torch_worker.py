@@ -157,7 +157,7 @@ def probe(torch, failure, import_s):
             result["accelerator_error"] = common.first_line(exc)
         if build["flavour"] == "cuda":
             result["tf32_default"] = _tf32_enabled(torch)
-    result["packages"] = common.package_versions(("torchvision", "torchaudio", "triton", "nvidia-cudnn-cu12"))
+    result["packages"] = common.package_versions(("torch", "torchvision", "torchaudio", "triton", "nvidia-cudnn-cu12"))
     result["warnings"] = common.warning_lines(caught)
     if result.get("accelerator_error") and result["warnings"]:
         result["accelerator_error"] += ": " + result["warnings"][0]

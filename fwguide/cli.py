@@ -136,12 +136,16 @@ def explain(
     check: Annotated[
         bool, typer.Option("--check", help="Also run the live checks against the installed frameworks (a few seconds).")
     ] = False,
+    python: Annotated[
+        Optional[Path], typer.Option("--python", metavar="PATH", help="Run the --check checks with this interpreter's frameworks.")
+    ] = None,
     rules: RulesOption = None,
 ) -> None:
     """Explain one comparison category: the 2017 verdict, today's verdict, evidence and code."""
     from fwguide.commands import explain as command
 
-    raise typer.Exit(command.run(category=category, list_all=list_, json_out=json_out, check=check, rules=rules))
+    raise typer.Exit(command.run(category=category, list_all=list_, json_out=json_out, check=check, rules=rules,
+                                 python=python))
 
 
 @rules_app.command("validate")

@@ -12,13 +12,33 @@ from fwguide.render.jsonout import print_json
 from fwguide.rulebook import check
 
 
+def _installed_versions() -> dict[str, str]:
+    """The framework versions installed beside fwguide, from package metadata (no framework import)."""
+    from importlib import metadata
+
+    found = {}
+    for framework, names in (("pytorch", ("torch",)), ("tensorflow", ("tensorflow", "tensorflow-cpu"))):
+        for name in names:
+            try:
+                found[framework] = metadata.version(name)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+    return found
+
+
 def validate(path: Path | None, json_out: bool) -> int:
+    from fwguide.install import newer_than_checked
+
     rulebook, problems = check(path)
     target = str(path) if path else "built-in rulebook"
+    # Warnings, not problems: a newer framework does not make the rulebook invalid, only worth re-checking.
+    warnings = newer_than_checked(rulebook.install, _installed_versions())
     if json_out:
         print_json({
             "rulebook": target,
             "ok": not problems,
+            "warnings": warnings,
             "version": rulebook.meta.version,
             "categories": len(rulebook.categories),
             "questions": len(rulebook.questions),
@@ -26,7 +46,10 @@ def validate(path: Path | None, json_out: bool) -> int:
                 {"path": str(p.path), "line": p.line, "field": p.field, "expected": p.expected} for p in problems
             ],
         })
-    elif problems:
+        return int(ExitCode.USAGE if problems else ExitCode.OK)
+    for warning in warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    if problems:
         from fwguide.render.errors import Console
 
         err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,4 +1,9 @@
-"""Run a rulebook's live checks against the installed frameworks, one worker per framework, in parallel."""
+"""Run a rulebook's live checks against the installed frameworks, one worker per framework, in parallel.
+
+A check that cannot apply on this machine (CUDA without an NVIDIA GPU, Apple's GPU off a
+Mac) is reported as "n/a" with the reason, never as a failure: only "fail" and "error"
+are problems.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +24,51 @@ class CheckResult(msgspec.Struct, frozen=True):
     check: str
     target: str | None
     label: str
-    status: Literal["pass", "fail", "skip", "error"]
+    status: Literal["pass", "fail", "skip", "error", "n/a"]
     detail: str
     framework_version: str | None = None
+    python: str = ""  # the interpreter whose framework answered
+    chosen_by: str = ""  # why that interpreter: --python, the activated environment, or fwguide's own
+
+
+def _apple_silicon() -> bool:
+    import platform
+    import sys
+
+    return sys.platform == "darwin" and (platform.machine() == "arm64" or platform.processor() == "arm")
+
+
+def _no_nvidia_gpu() -> str | None:
+    """Why CUDA cannot apply here, or None when the NVIDIA driver reports a GPU."""
+    import sys
+
+    if sys.platform == "darwin":
+        return "macOS has no CUDA builds"
+    from fwguide.probe.machine import nvidia_driver
+
+    return None if nvidia_driver().gpus else "no NVIDIA GPU on this machine, so a build without CUDA is the right one"
+
+
+# A failed check that cannot apply on this machine: the reason it does not apply, or None when it does.
+_APPLIES = {
+    "built_with_cuda": _no_nvidia_gpu,
+    "mps_available": lambda: None if _apple_silicon() else "not an Apple Silicon Mac: the Apple GPU exists only there",
+}
+
+
+def _honest(results: list[CheckResult]) -> list[CheckResult]:
+    """Turn failures of checks that cannot apply here into n/a, each with its reason (asked once per check name)."""
+    reasons: dict[str, str | None] = {}
+    honest = []
+    for result in results:
+        if result.status == "fail" and result.check in _APPLIES:
+            if result.check not in reasons:
+                reasons[result.check] = _APPLIES[result.check]()
+            reason = reasons[result.check]
+            if reason:
+                result = msgspec.structs.replace(result, status="n/a", detail=f"{reason} ({result.detail})")
+        honest.append(result)
+    return honest
 
 
 def _result(check: Check, status: str, detail: str, version: str | None = None) -> CheckResult:
@@ -55,8 +102,12 @@ def _ask_worker(python: str, framework: str, checks: list[Check], timeout: float
 
 
 def run_checks(checks: Sequence[Check], *, python: str | None = None, timeout: float = 120) -> list[CheckResult]:
-    """Each check's result, in the order given; a framework that is not installed gives "skip"."""
-    path = (interpreter.resolve(python) if python else interpreter.current()).path
+    """Each check's result, in the order given; a framework that is not installed gives "skip".
+
+    The interpreter is `python`, else the activated environment, else fwguide's own (interpreter.default).
+    """
+    found, chosen_by = (interpreter.resolve(python), "--python") if python else interpreter.default()
+    path = found.path
     by_framework: dict[str, list[Check]] = {}
     for check in checks:
         by_framework.setdefault(check.framework, []).append(check)
@@ -71,4 +122,6 @@ def run_checks(checks: Sequence[Check], *, python: str | None = None, timeout: f
              for fw, batch in by_framework.items()]
     run_in_threads(calls, "fwguide-checks", stop)
     order = {fw: iter(results) for fw, results in answers.items()}
-    return [next(order[check.framework]) for check in checks]
+    ordered = [msgspec.structs.replace(next(order[check.framework]), python=path, chosen_by=chosen_by)
+               for check in checks]
+    return _honest(ordered)

@@ -75,6 +75,48 @@ def current() -> Interpreter:
     return msgspec.structs.replace(interpreter, stamp=_stamp(interpreter.path, interpreter.search_dirs))
 
 
+OWN = "fwguide's own interpreter"
+
+
+def _same_folder(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _env_python(prefix: Path) -> Path | None:
+    for candidate in (prefix / "bin" / "python", prefix / "Scripts" / "python.exe", prefix / "python.exe"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def default() -> tuple[Interpreter, str]:
+    """The environment to probe when no --python is given, and why (DESIGN.md).
+
+    The activated virtual environment (VIRTUAL_ENV, then CONDA_PREFIX) when fwguide itself runs
+    from another one (pipx), so the user's own packages are what gets probed; else fwguide's own.
+    """
+    notes = []
+    for variable, what in (("VIRTUAL_ENV", "VIRTUAL_ENV, the activated environment"),
+                           ("CONDA_PREFIX", "CONDA_PREFIX, the activated conda environment")):
+        value = os.environ.get(variable)
+        if not value:
+            continue
+        if _same_folder(value, sys.prefix):
+            return current(), f"{variable}, fwguide's own environment"
+        python = _env_python(Path(value))
+        if python is None:
+            notes.append(f"{variable}={value} has no Python interpreter")
+            continue
+        try:
+            return resolve(python), what
+        except FwguideError as exc:
+            notes.append(f"{variable}={value}: {exc.message}")
+    return current(), OWN + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def _memo_file(path: str) -> Path:
     return cache_dir() / "probe" / "interpreters" / f"{zlib.crc32(path.encode()):08x}.json"  # holds its path: checked
 

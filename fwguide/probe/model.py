@@ -151,7 +151,7 @@ class WorkerBench(_WorkerData):
 
 
 class WorkerCheckResult(_WorkerData):
-    status: Literal["pass", "fail", "error"]
+    status: Literal["pass", "fail", "error", "n/a"]  # n/a: the check cannot apply here (the detail says why)
     detail: str = ""
 
 

@@ -74,10 +74,10 @@ class Question(_Strict):
 
 
 class SeedVerdict(_Strict):
-    """The 2017 article's call."""
+    """The 2017 article's call; its notes (TensorBoard, Keras, TensorFlow Fold) called no winner."""
 
-    winner: Winner
     summary: str
+    winner: Winner | None = None  # None: a note, not a verdict
 
 
 class Evidence(_Strict):

@@ -181,9 +181,8 @@ def check_keras_is_v3(tf, target):
 def check_memory_growth_default(tf, target):
     gpus = tf.config.list_physical_devices("GPU")
     growth = _memory_growth(tf, gpus)
-    if growth["grabs_all_memory"] is None:
-        forced = os.environ.get("TF_FORCE_GPU_ALLOW_GROWTH", "").lower() == "true"
-        return ("fail" if forced else "pass"), growth["detail"]
+    if growth["grabs_all_memory"] is None:  # nothing to reserve without a GPU: the check cannot apply
+        return "n/a", growth["detail"]
     return ("pass" if growth["grabs_all_memory"] else "fail"), "%d GPU(s): %s" % (len(gpus), growth["detail"])
 
 
@@ -196,11 +195,13 @@ def check_built_with_cuda(tf, target):
 
 def check_mps_available(tf, target):
     if sys.platform != "darwin":
-        return "fail", "not a Mac: TensorFlow uses Apple GPUs only through the tensorflow-metal plugin on macOS"
+        return "n/a", "not a Mac: TensorFlow uses Apple GPUs only through the tensorflow-metal plugin on macOS"
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         return "pass", "the tensorflow-metal plugin gives TensorFlow %d GPU device(s)" % len(gpus)
-    return "fail", "no Metal GPU device: the tensorflow-metal plugin is missing or failed to load"
+    if not common.package_versions(("tensorflow-metal",)):
+        return "n/a", "TensorFlow reaches the Apple GPU only through Apple's tensorflow-metal plugin, not installed here"
+    return "fail", "no Metal GPU device: the installed tensorflow-metal plugin failed to load"
 
 
 CHECKS = {

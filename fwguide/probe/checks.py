@@ -7,6 +7,7 @@ are problems.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Literal
 
@@ -15,7 +16,7 @@ import msgspec
 from fwguide.probe import interpreter
 from fwguide.probe.model import WorkerChecks
 from fwguide.probe.results import DISPLAY_NAMES
-from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads
+from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads, stop_group
 from fwguide.rulebook.schema import Check
 
 
@@ -77,13 +78,12 @@ def _result(check: Check, status: str, detail: str, version: str | None = None) 
 
 
 def _ask_worker(python: str, framework: str, checks: list[Check], timeout: float,
-                workers: list[WorkerProcess]) -> list[CheckResult]:
+                cancel: threading.Event) -> list[CheckResult]:
     name = DISPLAY_NAMES[framework]
     request = {"mode": "checks", "checks": [{"check": c.check, "target": c.target} for c in checks]}
     worker = None
     try:
-        worker = WorkerProcess(python, framework, request)
-        workers.append(worker)
+        worker = WorkerProcess(python, framework, request, cancel)
         answer = msgspec.convert(worker.next_frame(timeout), WorkerChecks)
     except (WorkerFailure, msgspec.ValidationError, OSError) as exc:
         reason = exc.reason if isinstance(exc, WorkerFailure) else f"its answer could not be read: {exc}"
@@ -112,15 +112,10 @@ def run_checks(checks: Sequence[Check], *, python: str | None = None, timeout: f
     for check in checks:
         by_framework.setdefault(check.framework, []).append(check)
     answers: dict[str, list[CheckResult]] = {}
-    workers: list[WorkerProcess] = []
-
-    def stop() -> None:
-        for worker in list(workers):
-            worker.kill()
-
-    calls = [lambda fw=fw, batch=batch: answers.__setitem__(fw, _ask_worker(path, fw, batch, timeout, workers))
+    cancel = threading.Event()
+    calls = [lambda fw=fw, batch=batch: answers.__setitem__(fw, _ask_worker(path, fw, batch, timeout, cancel))
              for fw, batch in by_framework.items()]
-    run_in_threads(calls, "fwguide-checks", stop)
+    run_in_threads(calls, "fwguide-checks", lambda: stop_group(cancel))
     order = {fw: iter(results) for fw, results in answers.items()}
     ordered = [msgspec.structs.replace(next(order[check.framework]), python=path, chosen_by=chosen_by)
                for check in checks]

@@ -1,15 +1,18 @@
-"""One worker subprocess: started in its own process group, read defensively, killed whole.
+"""Child processes of the probe: started in their own process group, read defensively, killed whole.
 
-The worker writes its JSON between two marker lines that carry a per-run nonce;
+A worker writes its JSON between two marker lines that carry a per-run nonce;
 anything else on its stdout (a framework's log line, garbage) is kept only as
 evidence. A worker that crashes, hangs, prints garbage or nothing becomes a
 `WorkerFailure` with a plain reason and the last lines of its stderr.
+
+Every child is registered the moment it exists, under the same lock that stopping
+takes: a stop (Ctrl-C, SIGTERM, a cancel, interpreter exit) can never miss a child
+that was being started, and no child starts once its group was stopped.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import queue
 import secrets
@@ -22,13 +25,21 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from fwguide.probe.workers import SCRIPTS
+from fwguide.safetext import clean, one_line
 
 _MAX_LINE = 1 << 20
 _MAX_FRAME = 8 << 20
+_MAX_STRAY = 20
 _TAIL_LINES = 8
-_live: set[WorkerProcess] = set()
+_EXIT_GRACE = 1.0  # how long a worker that closed its stdout may take to exit before it is stopped
+_GROUP: dict[str, Any] = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
+                          else {"start_new_session": True})
+_live: dict[subprocess.Popen[bytes], threading.Event] = {}  # each child and the cancel event of its group
 _live_lock = threading.Lock()
+_closing = threading.Event()  # set by kill_all: no child may start any more
 
 
 class WorkerFailure(Exception):
@@ -48,46 +59,86 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+def _spawn(argv: list[str], cancel: threading.Event, **pipes: Any) -> subprocess.Popen[bytes]:
+    """Start `argv` in a process group of its own, registered before anyone can try to stop it."""
+    with _live_lock:
+        if _closing.is_set() or cancel.is_set():
+            raise WorkerFailure("cancelled", "the probe was cancelled", [])
+        proc = subprocess.Popen(argv, **pipes, **_GROUP)
+        _live[proc] = cancel
+    return proc
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """End `proc` and every process it started (its whole group), then reap it."""
+    if sys.platform == "win32":
+        if proc.poll() is None:
+            proc.kill()
+    else:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+    with _live_lock:
+        _live.pop(proc, None)
+
+
+def stop_group(cancel: threading.Event) -> None:
+    """Cancel a group of children: none of it starts from now on, and every one running is killed."""
+    cancel.set()
+    with _live_lock:  # waits for a start in progress, which then is in the list
+        members = [proc for proc, group in _live.items() if group is cancel]
+    for proc in members:
+        _kill(proc)
+
+
+def kill_all() -> None:
+    """Kill every child still running, and start no more (Ctrl-C, SIGTERM, interpreter exit)."""
+    with _live_lock:
+        _closing.set()
+        running = list(_live)
+    for proc in running:
+        _kill(proc)
+
+
+atexit.register(kill_all)
+
+
 class WorkerProcess:
     """A running worker. `next_frame()` waits for its next result; `kill()` ends it and its children."""
 
-    def __init__(self, python: str, framework: str, request: dict[str, Any]):
+    def __init__(self, python: str, framework: str, request: dict[str, Any], cancel: threading.Event):
         self.nonce = secrets.token_hex(8)
-        self.cancelled = threading.Event()
+        self.cancelled = cancel
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=_TAIL_LINES)
         self._stray: list[str] = []  # stdout lines outside any frame
-        group = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
-                 else {"start_new_session": True})
-        self.proc = subprocess.Popen(
-            [python, str(SCRIPTS[framework])], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, **group,
-        )
-        with _live_lock:
-            _live.add(self)
+        self.proc = _spawn([python, str(SCRIPTS[framework])], cancel, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
         threading.Thread(target=self._read_stdout, daemon=True, name=f"fwguide-{framework}-out").start()
         self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True, name=f"fwguide-{framework}-err")
         self._stderr_reader.start()
-        self.send(json.dumps({**request, "nonce": self.nonce}))
+        self.send(msgspec.json.encode({**request, "nonce": self.nonce}).decode())
 
     # --- reading -----------------------------------------------------------------------------
 
     def _read_stdout(self) -> None:
-        begin, end = f"fwguide-frame-begin {self.nonce}", f"fwguide-frame-end {self.nonce}"
-        frame: list[str] | None = None
+        begin, end = f"fwguide-frame-begin {self.nonce}".encode(), f"fwguide-frame-end {self.nonce}".encode()
+        frame: list[bytes] | None = None
         size = 0
         stream = self.proc.stdout
         assert stream is not None
         while raw := stream.readline(_MAX_LINE):
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            line = raw.rstrip(b"\r\n")
             if line == begin:
                 frame, size = [], 0
             elif line == end and frame is not None:
-                text, frame = "\n".join(frame), None
-                try:
-                    self._events.put(("frame", json.loads(text)))
-                except ValueError:
-                    self._events.put(("garbled", text[:200]))
+                self._events.put(_decode_frame(b"\n".join(frame)))
+                frame = None
             elif frame is not None:
                 size += len(line)
                 if size > _MAX_FRAME:
@@ -95,15 +146,15 @@ class WorkerProcess:
                     frame = None
                 else:
                     frame.append(line)
-            elif len(self._stray) < 20:
-                self._stray.append(line)
+            elif len(self._stray) < _MAX_STRAY:
+                self._stray.append(one_line(line.decode("utf-8", "replace"))[:500])
         self._events.put(("eof", None))
 
     def _read_stderr(self) -> None:
         stream = self.proc.stderr
         assert stream is not None
         while raw := stream.readline(_MAX_LINE):
-            line = raw.decode("utf-8", "replace").rstrip()
+            line = one_line(raw.decode("utf-8", "replace").rstrip())
             if line.strip():
                 self._stderr.append(line[:500])
 
@@ -132,17 +183,19 @@ class WorkerProcess:
                 raise WorkerFailure("bad-output", "its result was JSON but not an object", self.stderr_tail)
             if kind == "garbled":
                 self.kill()
-                raise WorkerFailure("bad-output", f"its result was not valid JSON: {value!r}", self.stderr_tail)
-            raise self._ended_without_result()
+                raise WorkerFailure("bad-output", f"its result was not valid JSON: {value}", self.stderr_tail)
+            raise self._ended_without_result(deadline)
 
-    def _ended_without_result(self) -> WorkerFailure:
+    def _ended_without_result(self, deadline: float) -> WorkerFailure:
         try:
-            code = self.proc.wait(timeout=5)
+            code = self.proc.wait(timeout=max(min(_EXIT_GRACE, deadline - time.monotonic()), 0.01))
         except subprocess.TimeoutExpired:
             self.kill()
-            code = self.proc.returncode
+            self._stderr_reader.join(timeout=1)
+            return WorkerFailure("no-output", "it closed its output without a result but kept running; it was stopped",
+                                 self.stderr_tail)
         self._stderr_reader.join(timeout=1)  # its last words come after its stdout closes
-        if code is not None and code < 0:
+        if code < 0:
             return WorkerFailure("crashed", f"it was killed by {_signal_name(-code)}", self.stderr_tail)
         if code:
             return WorkerFailure("crashed", f"it exited with code {code} before giving a result", self.stderr_tail)
@@ -176,29 +229,99 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """End the worker and every process it started (its whole group), then reap it."""
-        if sys.platform == "win32":
-            if self.proc.poll() is None:
-                self.proc.kill()
-        else:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        _kill(self.proc)
+
+
+def _decode_frame(data: bytes) -> tuple[str, Any]:
+    """("frame", value) for valid JSON (strings made printable), else ("garbled", why)."""
+    try:
+        return "frame", clean(msgspec.json.decode(data))
+    except msgspec.DecodeError as exc:
+        return "garbled", f"{exc} ({one_line(data[:120].decode('utf-8', 'replace'))!r})"
+    except RecursionError:
+        return "garbled", "nested too deeply"
+
+
+class Capture(msgspec.Struct, frozen=True):
+    """What a short-lived child printed (each stream cut at the cap) and how it ended."""
+
+    code: int | None  # None: it was stopped (timeout, or output over the cap)
+    stdout: str
+    stderr: str
+    why_stopped: str = ""
+
+
+def run_capped(argv: list[str], timeout: float, cap: int = 1 << 20) -> Capture:
+    """Run `argv` in its own process group with no input; kill the group at the deadline or past `cap` bytes.
+
+    The child runs from a helper thread, so a Ctrl-C in the main thread never lands
+    half-way through starting it; the main thread kills its group and re-raises.
+    """
+    cancel = threading.Event()
+    outcome: list[Capture | BaseException] = []
+
+    def go() -> None:
         try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        with _live_lock:
-            _live.discard(self)
+            outcome.append(_capture(argv, timeout, cap, cancel))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    run_in_threads([go], "fwguide-run", lambda: stop_group(cancel))
+    result = outcome[0] if outcome else WorkerFailure("cancelled", "it was cancelled", [])
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _capture(argv: list[str], timeout: float, cap: int, cancel: threading.Event) -> Capture:
+    proc = _spawn(argv, cancel, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    chunks: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
+    flooded = threading.Event()
+
+    def drain(name: str) -> None:
+        stream = getattr(proc, name)
+        kept = chunks[name]
+        while data := stream.read1(65536):
+            if len(kept) < cap:
+                kept += data[: cap - len(kept)]
+            else:
+                flooded.set()
+                _kill(proc)
+                break
+
+    readers = [threading.Thread(target=drain, args=(name,), daemon=True) for name in chunks]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + timeout
+    why = ""
+    while proc.poll() is None:
+        if flooded.is_set():
+            why = f"it printed more than {cap >> 20} MB"
+            break
+        if cancel.is_set():
+            why = "it was cancelled"
+            break
+        if time.monotonic() >= deadline:
+            why = f"it did not answer within {timeout:g} s"
+            break
+        time.sleep(0.02)
+    code = proc.returncode
+    _kill(proc)  # its children too, even when it has exited
+    for reader in readers:
+        reader.join(timeout=1)
+    text = {name: data.decode("utf-8", "replace") for name, data in chunks.items()}
+    if flooded.is_set():
+        why = why or f"it printed more than {cap >> 20} MB"
+    return Capture(None if why else code, text["stdout"], text["stderr"], why)
 
 
 def run_in_threads(calls: list[Callable[[], None]], name: str, stop: Callable[[], None],
                    poll: Callable[[], None] = lambda: None) -> None:
     """Run `calls` in parallel threads and wait, calling `poll` now and then; on Ctrl-C call `stop` and re-raise."""
     threads = [threading.Thread(target=call, daemon=True, name=f"{name}-{index}") for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
     try:
+        for thread in threads:
+            thread.start()
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.1)  # short joins keep Ctrl-C deliverable to this thread
@@ -206,14 +329,3 @@ def run_in_threads(calls: list[Callable[[], None]], name: str, stop: Callable[[]
     except BaseException:
         stop()
         raise
-
-
-def kill_all() -> None:
-    """Kill every worker still running (Ctrl-C, interpreter exit)."""
-    with _live_lock:
-        running = list(_live)
-    for worker in running:
-        worker.kill()
-
-
-atexit.register(kill_all)

@@ -17,7 +17,7 @@ import msgspec
 
 from fwguide.probe.model import WorkerBench, WorkerProbe
 from fwguide.probe.orchestrator import Job
-from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads
+from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads, stop_group
 
 Progress = Callable[[str, str], None]  # (label, state); called from worker threads
 
@@ -49,7 +49,6 @@ class Session:
     importing: int = 0  # workers still in their probe phase; benchmarks wait until none is
     phase: threading.Condition = field(default_factory=threading.Condition)
     bench_turn: threading.Lock = field(default_factory=threading.Lock)
-    workers: list[WorkerProcess] = field(default_factory=list)
 
     def run(self, jobs: list[Job]) -> None:
         """Drive every job to its end in parallel; Ctrl-C or `cancel` kills all workers."""
@@ -67,8 +66,8 @@ class Session:
         try:
             started = time.monotonic()
             try:
-                worker = WorkerProcess(job.interpreter.path, job.framework, {"mode": "probe", "bench": self.bench})
-                self.workers.append(worker)
+                worker = WorkerProcess(job.interpreter.path, job.framework, {"mode": "probe", "bench": self.bench},
+                                       self.cancel)
                 job.probe = parse_probe(worker.next_frame(self.timeout), job.framework)
             finally:
                 with self.phase:
@@ -108,7 +107,4 @@ class Session:
             self.bench_turn.release()
 
     def stop(self) -> None:
-        self.cancel.set()
-        for worker in list(self.workers):
-            worker.cancelled.set()
-            worker.kill()
+        stop_group(self.cancel)

@@ -1,0 +1,43 @@
+"""Text from outside fwguide (arguments, files, environment, worker output) made safe to show.
+
+A control character could move the cursor or clear the screen, and a byte that is not
+UTF-8 (kept by Python as a lone surrogate) would crash the first write; both are shown
+escaped instead, so what was there stays visible and nothing reaches the terminal raw.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls, DEL, bidirectional overrides, and lone surrogates (undecodable bytes).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not read as UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters and undecodable bytes escaped; newlines and tabs kept."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def one_line(text: str) -> str:
+    """`text` as one safe line: newlines and tabs escaped too."""
+    return _UNSAFE_LINE.sub(_escaped, text)
+
+
+def clean(value: object) -> object:
+    """Plain data (as decoded from JSON) with every string, key or value, made printable."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value

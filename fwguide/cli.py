@@ -183,6 +183,9 @@ def rules_calibrate(
 
 def main() -> None:
     """Entry point: run the app, render FwguideError once, never show a traceback for user errors."""
+    from fwguide.lifecycle import prepare
+
+    prepare()
     try:
         app()
     except FwguideError as exc:

@@ -21,10 +21,17 @@ if TYPE_CHECKING:  # the probe package is imported only when a probe is wanted
 class _Machine:
     """What this machine shows: the platform at once, the probe's findings once it has finished."""
 
-    def __init__(self, no_probe: bool, probe_json: Path | None):
+    def __init__(self, no_probe: bool, probe_json: Path | None, python: Path | None = None):
         self.report: ProbeReport | None = None
         self.handle: ProbeHandle | None = None
         self.wanted = not no_probe and probe_json is None
+        self.python = python
+        if python is not None:
+            if not self.wanted:
+                raise FwguideError("--python needs the probe", hint="leave out --no-probe / --probe-json, or --python")
+            from fwguide.probe.interpreter import resolve
+
+            resolve(python)  # a bad --python is bad input (exit 2), not a probe that quietly gave nothing
         if probe_json is not None:
             from fwguide.probe import load_probe_json
 
@@ -35,7 +42,7 @@ class _Machine:
         if self.wanted and self.handle is None:
             from fwguide.probe import start_probe
 
-            self.handle = start_probe()
+            self.handle = start_probe(python=str(self.python) if self.python is not None else None)
 
     def answers(self) -> Mapping[str, AnswerValue]:
         """os / hardware as this machine shows them, from the probe if it is already done."""
@@ -59,7 +66,8 @@ class _Machine:
 
 
 def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bool, probe_json: Path | None,
-        json_out: bool, report: Path | None, save: Path | None, force: bool, rules: Path | None) -> int:
+        json_out: bool, report: Path | None, save: Path | None, force: bool, rules: Path | None,
+        python: Path | None = None) -> int:
     rulebook = load(rules)
     for target in (report, save):
         if target is not None and target.exists() and not force:
@@ -68,7 +76,7 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
         raise FwguideError(f"--save {save} would overwrite the --answers file", hint="save to another file")
     given = read_answers_file(answers_file, rulebook) if answers_file is not None else {}
     given.update(parse_sets(sets, rulebook))
-    machine = _Machine(no_probe, probe_json)
+    machine = _Machine(no_probe, probe_json, python)
     try:
         answers = _gather(rulebook, given, machine, no_input)
         probe_report = machine.finish()

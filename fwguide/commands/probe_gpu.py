@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
-from fwguide.errors import ExitCode
+from fwguide.errors import ExitCode, FwguideError
 
 FRAMEWORK_IDS = {"torch": "pytorch", "tensorflow": "tensorflow"}
 
 
 def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], timeout: float, bench: bool,
-        refresh: bool) -> int:
+        refresh: bool, markdown: bool = False) -> int:
+    if json_out and markdown:
+        raise FwguideError("--json and --markdown cannot be combined", hint="pick one output format")
     from fwguide.probe import run_probe
 
     asked = list(dict.fromkeys(FRAMEWORK_IDS[f] for f in frameworks))
@@ -29,6 +31,10 @@ def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], time
         from fwguide.render.jsonout import print_json
 
         print_json(report)
+    elif markdown:
+        from fwguide.render.probe_markdown import probe_markdown
+
+        sys.stdout.write(probe_markdown(report))
     else:
         from fwguide.render.probe import show_report
 

@@ -24,8 +24,14 @@ from fwguide.probe.interpreter import Interpreter, framework_signature
 from fwguide.probe.model import FrameworkReport, MachineInfo
 from fwguide.probe.workers import COMMON, SCRIPTS
 
-_ENV_PREFIXES = ("CUDA_", "HIP_", "ROCR_", "TF_", "KERAS_", "PYTORCH_", "TORCH_", "NVIDIA_")
+# Variables that change what a framework finds or how fast it runs (HSA_OVERRIDE_GFX_VERSION picks ROCm
+# kernels, OMP_/MKL_ thread counts move the benchmark).
+_ENV_PREFIXES = ("CUDA_", "HIP_", "ROCR_", "ROCM_", "HSA_", "TF_", "XLA_", "KERAS_", "PYTORCH_", "TORCH_", "NVIDIA_",
+                 "OMP_", "MKL_")
 _ENV_NAMES = ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME")
+# What changes the machine facts: where nvidia-smi and nvcc are found (PATH, CUDA_HOME), which NVML library
+# and nvidia-ml-py load (LD_LIBRARY_PATH, PYTHONPATH), which GPUs are visible (in the driver signature).
+_MACHINE_ENV_NAMES = ("PATH", "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PYTHONPATH")
 _ENV_IGNORED = ("TF_CPP_MIN_LOG_LEVEL",)  # the worker sets it itself
 _KEEP_SECONDS = 30 * 24 * 3600
 
@@ -63,7 +69,8 @@ def result_key(interpreter: Interpreter, framework: str, bench: bool, drivers: s
 
 
 def machine_key(drivers: str) -> str:
-    return "\n".join([__version__, "machine", drivers])
+    return "\n".join([__version__, "machine", drivers,
+                      *(f"{name}={os.environ.get(name, '')}" for name in _MACHINE_ENV_NAMES)])
 
 
 def load_result(key: str) -> FrameworkReport | None:

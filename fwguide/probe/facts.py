@@ -108,6 +108,7 @@ def probe_summary(report: ProbeReport) -> dict[str, Any]:
     environment = report.primary
     if environment is not None:
         summary["python"] = environment.python
+        summary["python_chosen_by"] = environment.chosen_by
         for found in environment.frameworks:
             summary["frameworks"][found.framework] = {
                 "status": found.status, "version": found.version,

@@ -6,6 +6,7 @@ exception. No GPU and no driver is a normal, clean result.
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 import re
@@ -18,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from fwguide.probe.model import AmdInfo, AppleInfo, MachineInfo, NvidiaDriver, NvidiaGpu
+from fwguide.probe.model import AmdInfo, AppleInfo, CudaToolkit, MachineInfo, NvidiaDriver, NvidiaGpu
 
 VISIBILITY_VARIABLES = ("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES")
 _PROC_NVIDIA = Path("/proc/driver/nvidia")
@@ -267,11 +268,37 @@ def apple_info() -> AppleInfo:
     return AppleInfo(apple_silicon=apple_silicon, chip=chip, rosetta=rosetta, macos_version=platform.mac_ver()[0] or None)
 
 
+# --- the CUDA toolkit -------------------------------------------------------------------------
+
+def _nvcc_candidates() -> list[tuple[str, str]]:
+    """Where an nvcc may be, with how it was found: PATH first, as a build would find it."""
+    name = "nvcc.exe" if sys.platform == "win32" else "nvcc"
+    found = [(shutil.which("nvcc") or "", "PATH")]
+    found += [(str(Path(os.environ[v]) / "bin" / name), v) for v in ("CUDA_HOME", "CUDA_PATH") if os.environ.get(v)]
+    if sys.platform == "linux":
+        found.append(("/usr/local/cuda/bin/nvcc", "/usr/local/cuda"))
+    return [(path, how) for path, how in found if path]
+
+
+def cuda_toolkit() -> CudaToolkit | None:
+    """The system CUDA toolkit's nvcc and its release, if there is one (no framework uses it to run)."""
+    for path, how in _nvcc_candidates():
+        if not os.access(path, os.X_OK):
+            continue
+        text = _run([path, "--version"], timeout=10) or ""
+        match = re.search(r"release ([\d.]+)(?:, V([\d.]+))?", text)
+        if match:
+            return CudaToolkit(version=match.group(2) or match.group(1), path=path, source=how)
+    return None
+
+
 def machine_info() -> MachineInfo:
     return MachineInfo(
         os=os_id(), os_name=_os_name(), arch=platform.machine(), wsl=is_wsl(), cpu=_cpu_name(),
         cores=os.cpu_count(), ram_gib=_ram_gib(), nvidia=nvidia_driver(), amd=amd_info(), apple=apple_info(),
         visible_devices={k: os.environ[k] for k in VISIBILITY_VARIABLES if k in os.environ},
+        cuda_toolkit=cuda_toolkit(),
+        examined_at=datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
     )
 
 

@@ -67,6 +67,14 @@ class AppleInfo(_Data):
     macos_version: str | None = None
 
 
+class CudaToolkit(_Data):
+    """A CUDA toolkit installed on the system (nvcc), apart from the driver and from what each framework bundles."""
+
+    version: str
+    path: str  # the nvcc that answered
+    source: str  # how it was found: PATH, CUDA_HOME, CUDA_PATH or a standard location
+
+
 class MachineInfo(_Data):
     os: str  # linux / windows / macos, or the platform's own name elsewhere
     os_name: str
@@ -79,6 +87,9 @@ class MachineInfo(_Data):
     amd: AmdInfo = AmdInfo()
     apple: AppleInfo = AppleInfo()
     visible_devices: dict[str, str] = {}  # CUDA_VISIBLE_DEVICES and friends, when set
+    cuda_toolkit: CudaToolkit | None = None  # the system's nvcc, when there is one
+    examined_at: str = ""  # when these facts were gathered (they are cached)
+    cache_note: str = ""  # "cached 12 min ago; --refresh to probe again" when they came from the cache
 
 
 # --- what a worker prints ---------------------------------------------------------------
@@ -206,6 +217,7 @@ class FrameworkReport(_Data):
     tf32_note: str = ""
     probed_at: str = ""
     cached: bool = False
+    cache_note: str = ""  # "cached 12 min ago; --refresh to probe again" when it came from the cache
 
     @property
     def usable(self) -> bool:
@@ -239,6 +251,7 @@ class Capability(_Data):
 class Environment(_Data):
     python: str
     python_version: str | None = None
+    chosen_by: str = ""  # why this interpreter: --python, the activated VIRTUAL_ENV / CONDA_PREFIX, or fwguide's own
     frameworks: list[FrameworkReport] = []
     capabilities: list[Capability] = []
 

@@ -22,7 +22,7 @@ from fwguide.probe.facts import probe_facts
 from fwguide.probe.interpreter import Interpreter
 from fwguide.probe.machine import driver_signature, machine_info
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport, WorkerBench, WorkerProbe
-from fwguide.probe.results import add_bench, from_failure, from_probe, now_iso
+from fwguide.probe.results import add_bench, cache_note, from_failure, from_probe, now_iso
 from fwguide.rulebook.schema import DevicePeak, InstallOption
 
 if TYPE_CHECKING:  # the worker machinery is imported only when a worker has to run
@@ -62,7 +62,7 @@ def _tables() -> tuple[list[InstallOption], list[DevicePeak]]:
 
 def _report(job: Job, machine: MachineInfo, installs: list[InstallOption], peaks: list[DevicePeak]) -> FrameworkReport:
     if job.cached is not None:  # keyed by interpreter, not by which of its names (python, python3) was used
-        return msgspec.structs.replace(job.cached, python=job.interpreter.path)
+        return msgspec.structs.replace(job.cached, python=job.interpreter.path, cache_note=cache_note(job.cached.probed_at))
     if job.probe is None:
         failure = job.failure
         assert failure is not None
@@ -94,12 +94,13 @@ def _run(jobs: list[Job], remembered: MachineInfo | None, timeout: float, bench:
 
 
 def _assemble(interpreters: list[Interpreter], jobs: list[Job], reports: dict[str, FrameworkReport],
-              machine: MachineInfo, installs: list[InstallOption]) -> ProbeReport:
+              machine: MachineInfo, installs: list[InstallOption], chosen: dict[str, str]) -> ProbeReport:
     environments = []
     for found in interpreters:
         mine = [reports[j.key] for j in jobs if j.interpreter is found]
         version = next((r.python_version for r in mine if r.python_version), found.version)
-        environment = Environment(python=found.path, python_version=version, frameworks=mine)
+        environment = Environment(python=found.path, python_version=version, frameworks=mine,
+                                  chosen_by=chosen.get(found.path, ""))
         environments.append(msgspec.structs.replace(environment, capabilities=capabilities(machine, environment)))
     report = ProbeReport(fwguide_version=__version__, created=now_iso(), machine=machine, environments=environments,
                          diagnoses=diagnose(machine, environments, installs))
@@ -114,7 +115,11 @@ def probe(pythons: Sequence[str], frameworks: Sequence[str], timeout: float, ben
     unknown = [n for n in names if n not in ("pytorch", "tensorflow")]
     if unknown:
         raise FwguideError(f"unknown framework {unknown[0]!r}", hint="choose torch or tensorflow")
-    interpreters = list({i.path: i for i in (interpreter.resolve(p) for p in pythons)}.values()) or [interpreter.current()]
+    interpreters = list({i.path: i for i in (interpreter.resolve(p) for p in pythons)}.values())
+    chosen = {found.path: "--python" for found in interpreters}
+    if not interpreters:  # the activated environment, else fwguide's own (interpreter.default)
+        found, why = interpreter.default()
+        interpreters, chosen = [found], {found.path: why}
     progress = on_progress or (lambda label, state: None)
     drivers = driver_signature()
     jobs = []
@@ -132,7 +137,9 @@ def probe(pythons: Sequence[str], frameworks: Sequence[str], timeout: float, ben
     machine = _run(to_run, remembered, timeout, bench, progress, cancel)
     installs, peaks = _tables()
     reports = {job.key: _report(job, machine, installs, peaks) for job in jobs}
+    if remembered is not None:
+        machine = msgspec.structs.replace(machine, cache_note=cache_note(machine.examined_at))
     fresh = {job.key: reports[job.key] for job in to_run
              if reports[job.key].status in CACHEABLE and reports[job.key].bench_status in ("ok", "skipped")}
     cache.store(fresh, None if remembered else (machine_key, machine))
-    return _assemble(interpreters, jobs, reports, machine, installs)
+    return _assemble(interpreters, jobs, reports, machine, installs, chosen)

@@ -63,8 +63,12 @@ def _machine(machine: MachineInfo) -> list[Section]:
         rows.append(("AMD", (", ".join(machine.amd.gpus) or "no AMD GPU") + rocm))
     if machine.apple.apple_silicon:
         rows.append(("Apple", (machine.apple.chip or "Apple Silicon") + (" (Python under Rosetta)" if machine.apple.rosetta else "")))
+    if machine.cuda_toolkit is not None:
+        kit = machine.cuda_toolkit
+        rows.append(("CUDA toolkit", f"{kit.version} (nvcc at {kit.path}, found via {kit.source}; frameworks use their own CUDA)"))
     rows += [(name, repr(value)) for name, value in machine.visible_devices.items()]
-    sections = [Section("Machine (from the OS and the GPU driver, no framework involved)", rows=rows)]
+    cached = f"; {machine.cache_note}" if machine.cache_note else ""
+    sections = [Section(f"Machine (from the OS and the GPU driver, no framework involved{cached})", rows=rows)]
     if nvidia.gpus:
         sections.append(Section("GPUs the NVIDIA driver reports", ("#", "name", "memory", "compute capability", "CUDA sees it"), [
             (str(g.index), g.name, _gib(g.memory_gib), g.compute_capability or "?", "yes" if g.visible else "hidden")
@@ -98,7 +102,9 @@ def _environment(environment: Environment) -> list[Section]:
     rows = [(label, *(column[i] for column in columns)) for i, label in enumerate(labels)
             if any(column[i] for column in columns)]
     names = [n for n in ("pytorch", "tensorflow") if environment.framework(n) is not None]
-    title = f"Frameworks in {environment.python} (Python {environment.python_version or '?'}), as each reports itself"
+    chosen = f"{environment.chosen_by}; " if environment.chosen_by else ""
+    title = (f"Frameworks in {environment.python} ({chosen}Python {environment.python_version or '?'}), "
+             "as each reports itself")
     return [
         Section(title, ("", *(NAMES[r.framework] for r in environment.frameworks)), rows),
         Section("Capabilities", ("feature", *(NAMES[n] for n in names)),
@@ -139,9 +145,9 @@ def sections(report: ProbeReport) -> list[Section]:
     bench = _benchmark(report)
     if bench is not None:
         laid_out.append(bench)
-    cached = sorted({r.probed_at for e in report.environments for r in e.frameworks if r.cached})
+    cached = sorted({r.cache_note for e in report.environments for r in e.frameworks if r.cached and r.cache_note})
     if cached:
-        laid_out.append(Section("", notes=[f"Framework results from the cache (probed {cached[0]}); --refresh probes again."]))
+        laid_out.append(Section("", notes=[f"Framework results from the cache ({cached[-1]})."]))
     return laid_out
 
 

@@ -1,0 +1,131 @@
+"""The issue's done-when cases through real `fwguide` subprocesses, with stand-ins for the NVIDIA tools.
+
+The stand-in `pynvml` (tests/probe/fake_nvml/, first on PYTHONPATH) reports a GTX 1080 (Pascal,
+compute capability 6.1) on a driver whose newest CUDA is 12.2; the frameworks are this
+environment's real CPU builds (torch +cpu and tensorflow-cpu).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.probe.conftest import framework
+
+FAKE_NVML = Path(__file__).resolve().parent / "fake_nvml"
+PASCAL = {"PYTHONPATH": str(FAKE_NVML), "FWGUIDE_FAKE_NVML": "pascal"}
+
+
+@pytest.fixture(scope="module")
+def pascal_report() -> dict:
+    proc = run_cli("probe-gpu", "--json", "--no-bench", "--refresh", env=PASCAL, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _fix(report: dict, name: str) -> str:
+    (found,) = [d for d in report["diagnoses"] if d["framework"] == name and d["code"] == "cpu-only-build"]
+    return found["fix"]
+
+
+def test_pascal_on_a_cuda_12_2_driver_gets_cu126_replacing_the_cpu_torch(pascal_report: dict) -> None:
+    assert pascal_report["machine"]["nvidia"]["cuda_driver_version"] == "12.2"
+    assert framework(pascal_report, "pytorch")["build"]["flavour"] == "cpu"
+    fix = _fix(pascal_report, "pytorch")
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cu126 --force-reinstall" in fix
+    assert "6.1, Pascal" in fix and "12.2" in fix
+
+
+def test_pascal_tensorflow_fix_removes_tensorflow_cpu(pascal_report: dict) -> None:
+    assert framework(pascal_report, "tensorflow")["packages"].get("tensorflow-cpu")
+    assert "pip uninstall -y tensorflow-cpu && pip install 'tensorflow[and-cuda]'" in _fix(pascal_report, "tensorflow")
+
+
+def test_pascal_is_never_offered_cu128_or_a_cuda_13_build(pascal_report: dict) -> None:
+    fixes = " ".join(d["fix"] for d in pascal_report["diagnoses"])
+    assert not re.search(r"cu128|cu13\d|whl/cu13", fixes)
+    assert "pip install torch --force-reinstall" not in fixes  # the package index's build is CUDA 13
+
+
+def _bare_venv(bare_python: Path) -> Path:
+    return bare_python.parent.parent
+
+
+def test_activated_virtual_env_is_probed_when_fwguide_runs_from_another(bare_python: Path) -> None:
+    env = {"VIRTUAL_ENV": str(_bare_venv(bare_python)), "CONDA_PREFIX": ""}
+    proc = run_cli("probe-gpu", "--json", "--no-bench", env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    (environment,) = json.loads(proc.stdout)["environments"]
+    assert environment["python"] == str(bare_python)
+    assert environment["chosen_by"].startswith("VIRTUAL_ENV")
+    assert {f["status"] for f in environment["frameworks"]} == {"missing"}
+
+
+def test_fwguide_s_own_environment_is_probed_when_it_is_the_activated_one() -> None:
+    env = {"VIRTUAL_ENV": sys.prefix, "CONDA_PREFIX": ""}
+    proc = run_cli("probe-gpu", "--json", "--no-bench", "--framework", "torch", env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    (environment,) = json.loads(proc.stdout)["environments"]
+    assert os.path.samefile(environment["python"], sys.executable)
+    assert environment["chosen_by"] == "VIRTUAL_ENV, fwguide's own environment"
+
+
+def test_screen_names_the_probed_environment(bare_python: Path) -> None:
+    env = {"VIRTUAL_ENV": str(_bare_venv(bare_python)), "CONDA_PREFIX": ""}
+    proc = run_cli("probe-gpu", "--no-bench", env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert f"Frameworks in {bare_python} (VIRTUAL_ENV, the activated environment;" in " ".join(proc.stdout.split())
+
+
+def test_markdown_report_for_an_issue(tmp_path: Path) -> None:
+    nvcc = tmp_path / "nvcc"
+    nvcc.write_text("#!/bin/sh\necho 'Cuda compilation tools, release 12.4, V12.4.131'\n")
+    nvcc.chmod(0o755)
+    env = {**PASCAL, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    proc = run_cli("probe-gpu", "--markdown", "--no-bench", "--refresh", env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("### `fwguide probe-gpu` report")
+    assert "| driver's newest CUDA | 12.2 | NVML |" in out
+    assert f"| system CUDA toolkit | 12.4.131 ({nvcc}) | nvcc --version, found via PATH |" in out
+    assert "| GPU 0 | NVIDIA GeForce GTX 1080, 8.0 GiB, compute capability 6.1 | NVML |" in out
+    version_row = next(line for line in out.splitlines() if line.startswith("| version |"))
+    assert "2.13.0+cpu" in version_row and "2.21.0" in version_row and "torch.__version__" in version_row
+    assert "| PyTorch | TensorFlow | from |" in out
+    assert "- **problem** PyTorch:" in out and "whl/cu126" in out
+
+
+def test_json_and_markdown_together_is_bad_usage() -> None:
+    proc = run_cli("probe-gpu", "--json", "--markdown")
+    assert proc.returncode == 2 and "cannot be combined" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cached_results_say_how_old_they_are_on_screen_and_in_json(bare_python: Path, tmp_path: Path) -> None:
+    env = {"FWGUIDE_CACHE_DIR": str(tmp_path)}
+    first = run_cli("probe-gpu", "--json", "--python", str(bare_python), env=env)
+    assert first.returncode == 0, first.stderr
+    fresh = json.loads(first.stdout)
+    assert fresh["machine"]["cache_note"] == "" and {f["cache_note"] for f in fresh["environments"][0]["frameworks"]} == {""}
+    again = json.loads(run_cli("probe-gpu", "--json", "--python", str(bare_python), env=env).stdout)
+    note = "cached 0 min ago; --refresh to probe again"
+    assert again["machine"]["cache_note"] == note
+    assert {f["cache_note"] for f in again["environments"][0]["frameworks"]} == {note}
+    screen = run_cli("probe-gpu", "--python", str(bare_python), env=env).stdout
+    assert "(cached 0 min ago; --refresh to probe again)" in " ".join(screen.split())
+
+
+@pytest.mark.parametrize("variable", ["CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH"])
+def test_environment_that_changes_discovery_is_part_of_the_cache_key(bare_python: Path, tmp_path: Path,
+                                                                      variable: str) -> None:
+    env = {"FWGUIDE_CACHE_DIR": str(tmp_path)}
+    assert run_cli("probe-gpu", "--json", "--python", str(bare_python), env=env).returncode == 0
+    changed = json.loads(run_cli("probe-gpu", "--json", "--python", str(bare_python),
+                                 env={**env, variable: "/elsewhere" if variable == "LD_LIBRARY_PATH" else "0"}).stdout)
+    assert changed["machine"]["cache_note"] == ""
+    assert {f["cached"] for f in changed["environments"][0]["frameworks"]} == {False}

@@ -77,6 +77,9 @@ def ask(
     probe_json: Annotated[
         Optional[Path], typer.Option("--probe-json", metavar="FILE", help="Use a saved `probe-gpu --json` instead of probing.")
     ] = None,
+    python: Annotated[
+        Optional[Path], typer.Option("--python", metavar="PATH", help="Probe this interpreter's environment (e.g. the project's venv).")
+    ] = None,
     json_out: JsonOption = False,
     report: Annotated[
         Optional[Path], typer.Option("--report", metavar="FILE.md", help="Write a Markdown decision record.")
@@ -93,7 +96,7 @@ def ask(
     raise typer.Exit(
         command.run(
             answers_file=answers, sets=set_ or [], no_input=no_input, no_probe=no_probe, probe_json=probe_json,
-            json_out=json_out, report=report, save=save, force=force, rules=rules,
+            json_out=json_out, report=report, save=save, force=force, rules=rules, python=python,
         )
     )
 
@@ -101,6 +104,9 @@ def ask(
 @app.command("probe-gpu")
 def probe_gpu(
     json_out: JsonOption = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print a compact Markdown report to paste into a GitHub issue.")
+    ] = False,
     python: Annotated[
         Optional[list[Path]],
         typer.Option("--python", metavar="PATH", help="Probe this interpreter's environment (repeatable)."),
@@ -121,7 +127,7 @@ def probe_gpu(
     raise typer.Exit(
         command.run(
             json_out=json_out, pythons=python or [], frameworks=[f.value for f in framework or []],
-            timeout=timeout, bench=not no_bench, refresh=refresh,
+            timeout=timeout, bench=not no_bench, refresh=refresh, markdown=markdown,
         )
     )
 

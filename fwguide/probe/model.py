@@ -265,6 +265,8 @@ class ProbeReport(_Data, kw_only=True):
     schema_version: int = SCHEMA_VERSION
     fwguide_version: str
     created: str
+    host: str = ""  # the machine's host name, so reports from many machines can be told apart (`fwguide fleet`)
+    probed_at: str = ""  # when this report was made (ISO 8601, UTC); "" in reports from before it was added
     machine: MachineInfo
     environments: list[Environment]
     diagnoses: list[Diagnosis] = []

@@ -7,6 +7,7 @@ worker's process group and writes nothing to the cache.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -102,8 +103,9 @@ def _assemble(interpreters: list[Interpreter], jobs: list[Job], reports: dict[st
         environment = Environment(python=found.path, python_version=version, frameworks=mine,
                                   chosen_by=chosen.get(found.path, ""))
         environments.append(msgspec.structs.replace(environment, capabilities=capabilities(machine, environment)))
-    report = ProbeReport(fwguide_version=__version__, created=now_iso(), machine=machine, environments=environments,
-                         diagnoses=diagnose(machine, environments, installs))
+    created = now_iso()
+    report = ProbeReport(fwguide_version=__version__, created=created, host=socket.gethostname(), probed_at=created,
+                         machine=machine, environments=environments, diagnoses=diagnose(machine, environments, installs))
     return msgspec.structs.replace(report, facts=sorted(probe_facts(report)))
 
 

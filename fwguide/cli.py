@@ -41,6 +41,18 @@ class FrameworkName(str, Enum):
     tensorflow = "tensorflow"
 
 
+def _complete_category(incomplete: str) -> list[tuple[str, str]]:
+    from fwguide.completion import categories
+
+    return categories(incomplete)
+
+
+def _complete_answer(incomplete: str) -> list[tuple[str, str]]:
+    from fwguide.completion import answers
+
+    return answers(incomplete)
+
+
 def _show_version(value: bool) -> None:
     if not value:
         return
@@ -70,7 +82,8 @@ def ask(
     ] = None,
     set_: Annotated[
         Optional[list[str]],
-        typer.Option("--set", metavar="ID=VALUE", help="Answer one question (repeatable; lists comma-separated). Wins over --answers."),
+        typer.Option("--set", metavar="ID=VALUE", autocompletion=_complete_answer,
+                     help="Answer one question (repeatable; lists comma-separated). Wins over --answers."),
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt: unanswered questions take their defaults.")] = False,
     no_probe: Annotated[bool, typer.Option("--no-probe", help="Skip the hardware probe.")] = False,
@@ -89,14 +102,28 @@ def ask(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --report / --save files if they exist.")] = False,
     rules: RulesOption = None,
+    project: Annotated[
+        Optional[Path],
+        typer.Option("--project", metavar="DIR", help="Detect existing code and experience from this project folder "
+                     "(default: the current folder, when it looks like a project)."),
+    ] = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Also show every category's points and reasons, and the alternatives.")
+    ] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List every question id, its kind, choices and default, and exit.")
+    ] = False,
 ) -> None:
     """Answer a few questions about the project and get a recommendation, with its reasons."""
     from fwguide.commands import ask as command
 
+    if list_:
+        raise typer.Exit(command.list_questions(rules=rules, json_out=json_out))
     raise typer.Exit(
         command.run(
             answers_file=answers, sets=set_ or [], no_input=no_input, no_probe=no_probe, probe_json=probe_json,
-            json_out=json_out, report=report, save=save, force=force, rules=rules, python=python,
+            json_out=json_out, report=report, save=save, force=force, rules=rules, details=details, project=project,
+            python=python,
         )
     )
 
@@ -135,7 +162,8 @@ def probe_gpu(
 @app.command()
 def explain(
     category: Annotated[
-        Optional[str], typer.Argument(help="A category id, title or alias (case does not matter).", show_default=False)
+        Optional[str], typer.Argument(help="A category id, title or alias (case does not matter).", show_default=False,
+                                      autocompletion=_complete_category)
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List every category.")] = False,
     json_out: JsonOption = False,
@@ -152,6 +180,27 @@ def explain(
 
     raise typer.Exit(command.run(category=category, list_all=list_, json_out=json_out, check=check, rules=rules,
                                  python=python))
+
+
+@app.command()
+def fleet(
+    reports: Annotated[
+        list[str],
+        typer.Argument(metavar="REPORT...", show_default=False,
+                       help="probe-gpu --json reports: files (one report or several back to back), folders of "
+                            "them, or - to read them from stdin."),
+    ],
+    json_out: JsonOption = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the table and findings as Markdown.")] = False,
+) -> None:
+    """Merge probe-gpu reports from many machines: one row per host, and what needs attention.
+
+    Findings: hosts whose framework cannot use their GPUs (with the fix), versions that differ
+    across hosts, missing frameworks, stale reports. Exit 1 when any finding is a problem.
+    """
+    from fwguide.commands import fleet as command
+
+    raise typer.Exit(command.run(reports=reports, json_out=json_out, markdown=markdown))
 
 
 @rules_app.command("validate")

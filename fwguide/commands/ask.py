@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from fwguide.answers import Answers, dump_answers, missing, parse_sets, read_answers_file, with_defaults
 from fwguide.engine import AnswerValue, recommend
 from fwguide.errors import ExitCode, FwguideError
@@ -16,6 +18,8 @@ from fwguide.rulebook import Rulebook, load
 
 if TYPE_CHECKING:  # the probe package is imported only when a probe is wanted
     from fwguide.probe import ProbeHandle, ProbeReport
+    from fwguide.project import ProjectScan
+    from fwguide.render.console import Terminal
 
 
 class _Machine:
@@ -67,7 +71,10 @@ class _Machine:
 
 def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bool, probe_json: Path | None,
         json_out: bool, report: Path | None, save: Path | None, force: bool, rules: Path | None,
-        python: Path | None = None) -> int:
+        details: bool = False, project: Path | None = None, python: Path | None = None) -> int:
+    from fwguide.render.console import detect
+
+    terminal = detect()
     rulebook = load(rules)
     for target in (report, save):
         if target is not None and target.exists() and not force:
@@ -76,14 +83,19 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
         raise FwguideError(f"--save {save} would overwrite the --answers file", hint="save to another file")
     given = read_answers_file(answers_file, rulebook) if answers_file is not None else {}
     given.update(parse_sets(sets, rulebook))
+    scan = _scan_project(project, given)
+    found = {q: v for q, v in scan.answers.items() if q not in given} if scan else {}
     machine = _Machine(no_probe, probe_json, python)
     try:
-        answers = _gather(rulebook, given, machine, no_input)
+        answers = _gather(rulebook, given, machine, no_input, terminal, found, scan.evidence if scan else {})
         probe_report = machine.finish()
     finally:
         machine.stop()
+    if scan is not None:
+        answers = msgspec.structs.replace(
+            answers, evidence={q: scan.evidence.get(q, []) for q in answers.detected if q in found})
     # Only the decision record shows the machine; skipping it keeps `ask --json` at start-up speed.
-    outcome = _outcome(rulebook, answers, probe_report, machine.answers() if report is not None else {})
+    outcome = _outcome(rulebook, answers, probe_report, machine.answers() if report is not None else {}, scan)
     if save is not None:
         _write(save, dump_answers(outcome.answers.values, rulebook, save), force)
     if report is not None:
@@ -95,19 +107,75 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
     if json_out:
         view.print_json(outcome)
     else:
-        view.show(outcome, written=[p for p in (save, report) if p is not None])
+        view.show(outcome, terminal, written=[p for p in (save, report) if p is not None], details=details)
     return int(ExitCode.OK)
 
 
-def _gather(rulebook: Rulebook, given: dict[str, AnswerValue], machine: _Machine, no_input: bool) -> Answers:
-    from fwguide import questionnaire
+def list_questions(rules: Path | None, json_out: bool) -> int:
+    """Every question id with its kind, choices and default: what --answers and --set accept."""
+    from fwguide.answers import answer_text
 
-    if questionnaire.can_prompt(no_input):
+    rulebook = load(rules)
+    if json_out:
+        from fwguide.render.jsonout import print_json
+
+        print_json({"questions": [
+            {"id": q.id, "kind": q.kind, "prompt": q.prompt, "default": q.default,
+             "choices": [{"id": c.id, "label": c.label} for c in q.choices],
+             "renamed": {old: new.to for old, new in q.renamed.items()}}
+            for q in rulebook.questions]})
+        return int(ExitCode.OK)
+    kinds = {"one": "one choice", "many": "one or more choices, comma-separated", "yesno": "yes or no"}
+    lines = []
+    for question in rulebook.questions:
+        lines += [f"{question.id} ({kinds[question.kind]}; default: {answer_text(question.default)})",
+                  f"  {question.prompt}"]
+        lines += [f"  - {c.id}: {c.label}" for c in question.choices]
+        lines += [f"  (old id {old} is read as {new.to})" for old, new in question.renamed.items()]
+        lines.append("")
+    lines.append("Answer with --set ID=VALUE or an --answers file; for example: "
+                 "fwguide ask --set scale=startup --set deploy=python-server,mobile-android --no-input")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return int(ExitCode.OK)
+
+
+def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue]) -> ProjectScan | None:
+    """The scan of --project (or of the current folder when it looks like a project), unless nothing is left to detect."""
+    if folder is not None and not folder.is_dir():
+        raise FwguideError(f"--project {folder}: no such folder", hint="give the project's folder, e.g. --project .")
+    if "existing_code" in given and "experience" in given:
+        return None
+    from fwguide import project
+
+    if folder is None:
+        try:
+            folder = Path.cwd()
+        except OSError:  # the current folder was deleted
+            return None
+        if not project.looks_like_project(folder):
+            return None
+    scan = project.scan(folder.resolve())
+    if scan.stopped and "existing_code" not in scan.answers and "existing_code" not in given:
+        sys.stderr.write(f"note: the project scan of {scan.root} {scan.stopped}; it found no framework code\n")
+    return scan
+
+
+def _gather(rulebook: Rulebook, given: dict[str, AnswerValue], machine: _Machine, no_input: bool,
+            terminal: Terminal, found: Mapping[str, AnswerValue], evidence: Mapping[str, list[str]]) -> Answers:
+    if terminal.interactive and not no_input:
+        import textwrap
+
+        from fwguide import questionnaire
+        from fwguide.render.ask import detected_in_project
+
+        for qid, value in found.items():  # pre-filled below; the user's pick wins
+            print(textwrap.fill(detected_in_project(qid, value, evidence.get(qid, [])), terminal.width,
+                                subsequent_indent="  ", break_on_hyphens=False))
         machine.start()  # as the first question appears: the probe runs while the user answers
-        return questionnaire.ask(rulebook, given, machine.answers)
+        return questionnaire.ask(rulebook, given, lambda: {**machine.answers(), **found}, terminal)
     unanswered = missing(rulebook, given)
     if unanswered and not no_input:
-        piped = not sys.stdin.isatty()
+        piped = not terminal.typing
         raise FwguideError(
             f"{len(unanswered)} question(s) unanswered ({', '.join(unanswered)}) and "
             f"{'stdin is not a terminal' if piped else 'stdout is not a terminal'}, so fwguide will not prompt",
@@ -116,11 +184,11 @@ def _gather(rulebook: Rulebook, given: dict[str, AnswerValue], machine: _Machine
         )
     machine.start()
     machine.finish()  # the scores need its facts anyway, so detected answers may as well use it
-    return with_defaults(rulebook, given, machine.answers() if unanswered else {})
+    return with_defaults(rulebook, given, {**(machine.answers() if unanswered else {}), **found})
 
 
 def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | None,
-             machine: Mapping[str, AnswerValue]) -> AskOutcome:
+             machine: Mapping[str, AnswerValue], scan: ProjectScan | None = None) -> AskOutcome:
     facts: frozenset[str] = frozenset()
     summary = None
     if probe_report is not None:
@@ -130,7 +198,7 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
     return AskOutcome(
         answers=answers, result=recommend(answers.values, rulebook, facts), rulebook_version=rulebook.meta.version,
         rulebook_as_of=rulebook.meta.as_of, probe=summary, machine=dict(machine), facts=tuple(sorted(facts)),
-        recorded=datetime.date.today(),
+        recorded=datetime.date.today(), project=scan.to_json_dict() if scan else None,
     )
 
 

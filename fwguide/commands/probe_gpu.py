@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
@@ -17,10 +16,12 @@ def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], time
     if json_out and markdown:
         raise FwguideError("--json and --markdown cannot be combined", hint="pick one output format")
     from fwguide.probe import run_probe
+    from fwguide.render.console import detect
 
+    terminal = detect()
     asked = list(dict.fromkeys(FRAMEWORK_IDS[f] for f in frameworks))
     live = None
-    if sys.stderr.isatty():  # progress only for a person watching; rich is not even imported otherwise
+    if terminal.progress:  # progress only for a person watching; rich is not even imported otherwise
         from fwguide.render.probe import ProgressView
 
         live = ProgressView()
@@ -32,12 +33,14 @@ def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], time
 
         print_json(report)
     elif markdown:
+        import sys
+
         from fwguide.render.probe_markdown import probe_markdown
 
         sys.stdout.write(probe_markdown(report))
     else:
         from fwguide.render.probe import show_report
 
-        show_report(report)
+        show_report(report, terminal)
     unusable = [f for env in report.environments for f in env.frameworks if f.framework in asked and not f.usable]
     return int(ExitCode.PROBLEM if unusable else ExitCode.OK)

@@ -1,12 +1,13 @@
-"""Show an `ask` outcome: rich on a terminal, plain text in a pipe, JSON for scripts.
+"""Show an `ask` outcome: one screen that says what to do, the full table behind --details, JSON for scripts.
 
-Rich is imported only for the terminal view, so `ask --json` stays at start-up speed.
+The view is laid out as blocks (fwguide.render.layout), drawn plain in a pipe and with rich
+on a terminal; rich is imported only for the terminal, so `ask --json` stays at start-up speed.
 """
 
 from __future__ import annotations
 
 import datetime
-import sys
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -14,6 +15,8 @@ import msgspec
 
 from fwguide.answers import Answers, answer_text
 from fwguide.engine import Contribution, InstallStep, Recommendation, display_name
+from fwguide.render.console import Terminal
+from fwguide.render.layout import BLANK, Block, Heading, Table, show as draw, text
 from fwguide.rulebook.schema import Alternative
 
 
@@ -28,6 +31,7 @@ class AskOutcome(msgspec.Struct, frozen=True):
     machine: dict[str, Any]  # os / hardware as this machine shows them; filled only for the decision record
     facts: tuple[str, ...]
     recorded: datetime.date
+    project: dict[str, Any] | None = None  # what the project scan read and found, None when it did not run
 
 
 def to_json_dict(outcome: AskOutcome) -> dict[str, Any]:
@@ -47,7 +51,9 @@ def to_json_dict(outcome: AskOutcome) -> dict[str, Any]:
         "rulebook": {"version": outcome.rulebook_version, "as_of": outcome.rulebook_as_of.isoformat()},
         "margin": result.margin,
         "defaulted": list(outcome.answers.defaulted),
-        "detected": list(outcome.answers.detected),
+        "detected": {q: outcome.answers.evidence.get(q) or ["detected on this machine"]
+                     for q in outcome.answers.detected},
+        "project": outcome.project,
         "facts": list(outcome.facts),
         "next_step": msgspec.to_builtins(result.next_step),
     }
@@ -110,72 +116,170 @@ def install_lines(step: InstallStep) -> list[str]:
     return lines
 
 
+def detected_in_project(qid: str, value: object, evidence: list[str]) -> str:
+    return f"Detected in the project: {qid}={answer_text(value)}" + (f" ({'; '.join(evidence)})" if evidence else "")
+
+
 def origin_notes(answers: Answers) -> list[str]:
-    notes = []
-    if answers.detected:
-        notes.append(f"Detected on this machine: {', '.join(f'{q}={answer_text(answers.values[q])}' for q in answers.detected)}")
+    notes = [detected_in_project(q, answers.values[q], answers.evidence[q]) for q in answers.detected
+             if q in answers.evidence]
+    here = [q for q in answers.detected if q not in answers.evidence]
+    if here:
+        notes.append(f"Detected on this machine: {', '.join(f'{q}={answer_text(answers.values[q])}' for q in here)}")
     if answers.defaulted:
         notes.append(f"Took the default (unanswered): {', '.join(f'{q}={answer_text(answers.values[q])}' for q in answers.defaulted)}")
     return notes
 
 
-def show(outcome: AskOutcome, written: list[Path]) -> None:
-    """The rich view when stdout is a terminal, plain text otherwise (without importing rich)."""
-    if sys.stdout.isatty():
-        from fwguide.render.console import stdout_console
+# --- the answers that decided it -----------------------------------------------------------
 
-        _show_rich(stdout_console(), outcome, written)
+_CONFIDENCE_WORDS = {"strong": "your answers point clearly this way", "moderate": "your answers lean this way",
+                     "slight": "a close call"}
+_CONFIDENCE_STYLE = {"strong": "bold green", "moderate": "bold yellow", "slight": "bold red"}
+_CITED = re.compile(r"([a-z_]+) = ")
+
+
+class Decider(NamedTuple):
+    """One answer (or probe finding) and the categories it moved towards the recommendation."""
+
+    key: str  # a question id, or the probe finding in words
+    lead: float
+    titles: list[str]
+
+
+def _cited(cause: str) -> list[str]:
+    """The question ids and probe findings a contribution's cause names."""
+    keys: list[str] = []
+    for part in cause.split("; "):
+        if part.startswith("you answered "):
+            keys += _CITED.findall(part)
+        elif part.startswith("the probe found that "):
+            keys.append(part.removeprefix("the probe found that "))
+    return keys
+
+
+def deciders(result: Recommendation, limit: int = 3) -> list[Decider]:
+    """The answers that moved the scores most towards the recommendation, biggest first.
+
+    Answers that raised a hard constraint are left out: the constraint itself is shown.
+    """
+    constrained = {key for h in result.hard_constraints for key in _cited(h.cause)}
+    leads: dict[str, float] = {}
+    titles: dict[str, dict[str, float]] = {}
+    for contribution in result.contributions:
+        lead = contribution.points.lead(result.recommendation)
+        for key in _cited(contribution.cause):
+            if key in constrained:
+                continue
+            leads[key] = leads.get(key, 0.0) + lead
+            if lead > 0:
+                per_title = titles.setdefault(key, {})
+                per_title[contribution.title] = per_title.get(contribution.title, 0.0) + lead
+    ranked = sorted((k for k, v in leads.items() if v > 0), key=lambda k: -leads[k])
+    return [Decider(k, round(leads[k], 4), sorted(titles[k], key=lambda t: -titles[k][t])) for k in ranked[:limit]]
+
+
+def top_category(result: Recommendation) -> str | None:
+    """The category that did most for the recommendation: the one `fwguide explain` should show next."""
+    best: dict[str, float] = {}
+    for contribution in result.contributions:
+        lead = contribution.points.lead(result.recommendation)
+        weight = lead * (10 if contribution.cause else 1)  # what the answers did counts before the general verdicts
+        best[contribution.category] = best.get(contribution.category, 0.0) + weight
+    return max(best, key=best.__getitem__) if best and max(best.values()) > 0 else None
+
+
+def _answer_words(answers: Answers, key: str) -> str:
+    if key not in answers.values:
+        return f"this machine: {key}"
+    origin = " (default)" if key in answers.defaulted else " (detected)" if key in answers.detected else ""
+    if answers.evidence.get(key):  # found in the project: say what it was found from
+        origin = f" (detected: {answers.evidence[key][0]})"
+    return f"{key} = {answer_text(answers.values[key])}{origin}"
+
+
+def _one_line(start: str, items: list[str], width: int) -> str:
+    """`start: a, b, c`, leaving out whole items (never cutting one) so that it fits `width`."""
+    for count in range(len(items), 0, -1):
+        more = f", +{len(items) - count} more" if count < len(items) else ""
+        line = f"{start}: {', '.join(items[:count])}{more}"
+        if len(line) <= width:
+            return line
+    return start
+
+
+# --- the screen ----------------------------------------------------------------------------
+
+def show(outcome: AskOutcome, terminal: Terminal, written: list[Path], details: bool = False) -> None:
+    blocks = details_blocks(outcome) + [BLANK] if details else []
+    draw(blocks + summary_blocks(outcome, terminal.width, written, details), terminal)
+
+
+def summary_blocks(outcome: AskOutcome, width: int, written: list[Path], details: bool = False) -> list[Block]:
+    """The recommendation on one screen, in the order a reader acts on it."""
+    result, answers = outcome.result, outcome.answers
+    style = _CONFIDENCE_STYLE[result.confidence]
+    blocks: list[Block] = [text("Recommendation: ", (display_name(result.recommendation), "bold"), ", ",
+                                (f"{result.confidence} confidence", style),
+                                f" ({_CONFIDENCE_WORDS[result.confidence]})")]
+    decided = deciders(result)
+    if decided:
+        blocks.append(Heading("Decided by"))
+        blocks += [text(_one_line(_answer_words(answers, d.key), d.titles, width - 2), indent=2) for d in decided]
+    elif not result.hard_constraints:
+        blocks += [Heading("Decided by"),
+                   text("none of your answers: today's general verdicts tip the balance", indent=2)]
+    if result.hard_constraints:
+        blocks.append(Heading("Constraints" if len(result.hard_constraints) > 1 else "Constraint"))
+        blocks += [text(f"{h.because} ({h.cause.removeprefix('you answered ')})", indent=2)
+                   for h in result.hard_constraints]
+        if len({h.framework for h in result.hard_constraints}) > 1:
+            blocks.append(text("These targets need different frameworks: serving all of them may need both.",
+                               indent=2))
+    if result.what_would_change:
+        blocks += [Heading("What would change it"), text(result.what_would_change[0].summary, indent=2)]
+    if result.next_step:
+        blocks += [Heading("Next step"), text((result.next_step.command, "cyan"), indent=2, keep=True)]
+        if result.next_step.fallback_from:
+            blocks.append(text(install_lines(result.next_step)[0], indent=2))
+    if outcome.probe and outcome.probe.get("python"):
+        chosen = outcome.probe.get("python_chosen_by")
+        blocks.append(text((f"Probed environment: {outcome.probe['python']}" + (f" ({chosen})" if chosen else ""),
+                            "dim")))
+    if not details and (answers.defaulted or answers.detected):
+        counts = [f"defaults kept: {len(answers.defaulted)}"] * bool(answers.defaulted) + [
+            f"detected: {len(answers.detected)}"] * bool(answers.detected)
+        blocks.append(text((f"{' · '.join(counts).capitalize()} (--details lists them)", "dim")))
+    blocks += [text(("Wrote ", "green"), str(path)) for path in written]
+    more = [f"fwguide explain {c}" for c in [top_category(result)] if c]
+    if not any(path.suffix.lower() == ".md" for path in written):
+        more.append("--report FILE.md")
+    if not details:
+        more.append("--details")
+    blocks.append(text((f"More: {' · '.join(more)}", "dim")))
+    return blocks
+
+
+def details_blocks(outcome: AskOutcome) -> list[Block]:
+    """Everything behind the summary: scores, where answers came from, every category, alternatives."""
+    result = outcome.result
+    blocks: list[Block] = [text(f"Scores: {score_line(result)}")]
+    blocks += [text(note) for note in origin_notes(outcome.answers)]
+    rows = [(row.title, display_name(row.favours), f"+{row.lead:g}" + (" hard" if row.hard else ""), row.because)
+            for row in shifts(result)]
+    blocks.append(BLANK)
+    if rows:
+        blocks.append(Table("What moved the score", ("Category", "Favours", "Points", "Because"), rows,
+                            marks={"PyTorch": "bold", "TensorFlow": "bold"}))
     else:
-        sys.stdout.write("\n".join(plain_lines(outcome, written)) + "\n")
-
-
-def plain_lines(outcome: AskOutcome, written: list[Path]) -> list[str]:
-    result = outcome.result
-    lines = [f"Recommendation: {headline(result)}", f"Scores: {score_line(result)}"]
-    lines += origin_notes(outcome.answers)
-    lines += ["", "What moved the score:"]
-    lines += [f"  - {row.title}: {display_name(row.favours)} +{row.lead:g}{' (hard constraint)' if row.hard else ''}. "
-              f"{row.because}" for row in shifts(result)] or ["  - nothing: every category is a tie for these answers"]
-    lines += ["", "Reasons:", *(f"  - {r}" for r in result.reasons)]
+        blocks.append(text("What moved the score: nothing, every category is a tie for these answers"))
     if result.alternatives:
-        lines += ["", "Alternatives:", *(f"  - {alternative_text(a)}" for a in result.alternatives)]
+        blocks += [BLANK, Heading("Alternatives")]
+        blocks += [text(alternative_text(a), lead="- ", indent=2) for a in result.alternatives]
+    if len(result.what_would_change) > 1:
+        blocks += [BLANK, Heading("Other single changes")]
+        blocks += [text(change.summary, lead="- ", indent=2) for change in result.what_would_change[1:]]
     if result.next_step:
-        lines += ["", f"Next step: {result.next_step.command}", *(f"  {line}" for line in install_lines(result.next_step))]
-    lines += [f"Wrote {path}" for path in written]
-    return lines
-
-
-def _show_rich(console: Any, outcome: AskOutcome, written: list[Path]) -> None:
-    from rich.markup import escape
-    from rich.panel import Panel
-    from rich.table import Table
-
-    result = outcome.result
-    colour = {"strong": "green", "moderate": "yellow", "slight": "red"}[result.confidence]
-    console.print(Panel(f"[bold]{display_name(result.recommendation)}[/]  [{colour}]{result.confidence} confidence[/]\n"
-                        f"[dim]{escape(score_line(result))}[/]", title="Recommendation", expand=False))
-    for note in origin_notes(outcome.answers):
-        console.print(f"[dim]{escape(note)}[/]")
-    table = Table(title="What moved the score", show_lines=False, expand=True)
-    table.add_column("Category", no_wrap=True)
-    table.add_column("Favours", no_wrap=True)
-    table.add_column("Points", justify="right", no_wrap=True)
-    table.add_column("Because", ratio=1)
-    for row in shifts(result):
-        table.add_row(escape(row.title), display_name(row.favours), f"+{row.lead:g}" + (" [bold]hard[/]" if row.hard else ""),
-                      escape(row.because))
-    console.print(table)
-    console.print("[bold]Reasons[/]")
-    for reason in result.reasons:
-        console.print(f"  • {escape(reason)}")
-    if result.alternatives:
-        console.print("[bold]Alternatives[/]")
-        for alternative in result.alternatives:
-            console.print(f"  • [bold]{escape(alternative.name)}[/]: {escape(alternative.summary)} "
-                          f"[dim]{escape(alternative.source)}[/]")
-    if result.next_step:
-        console.print(f"[bold]Next step[/]  [cyan]{escape(result.next_step.command)}[/]")
-        for line in install_lines(result.next_step):
-            console.print(f"  [dim]{escape(line)}[/]")
-    for path in written:
-        console.print(f"[green]Wrote[/] {escape(str(path))}")
+        notes = install_lines(result.next_step)[1 if result.next_step.fallback_from else 0:]
+        blocks += [BLANK, Heading("Install"), *(text(line, indent=2) for line in notes)]
+    return blocks

@@ -20,7 +20,7 @@ Segment = tuple[str, str]  # text and its rich style ("" for none)
 INDENT = 2  # tables and notes sit this far in
 GAP = 2  # between table columns
 NARROW = 80  # below this width a table that would need wrapped cells is stacked instead
-_MIN_WRAPPED = 16  # a wrapped column narrower than this is harder to read than a stacked block
+_MIN_WRAPPED = 24  # a wrapped column narrower than this is harder to read than a stacked block
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,7 @@ def column_widths(table: Table, width: int) -> list[int] | None:
     if table.header and width < NARROW:
         return None
     least = [max(_longest_word(row[i]) for row in rows) for i in range(count)]
-    if not table.header:
-        least[0] = natural[0]  # labels are never wrapped
+    least[0] = natural[0]  # the first column names the row: never wrapped
     if sum(least) > room:
         return None
     # Water-filling: the narrow columns keep their natural width, the widest ones wrap at a common cap.
@@ -218,7 +217,10 @@ def _draw_rich(blocks: list[Block], terminal: Terminal) -> None:
 
     console = rich_console(terminal)
     for block in blocks:
-        console.print(rich_renderable(block, terminal.width), soft_wrap=isinstance(block, Text) and block.keep)
+        if isinstance(block, Code) and _longest(block) + 4 > terminal.width:
+            _draw_bare_code(console, block)
+        else:
+            console.print(rich_renderable(block, terminal.width), soft_wrap=isinstance(block, Text) and block.keep)
 
 
 def rich_renderable(block: Block, width: int) -> Any:
@@ -306,16 +308,37 @@ def _hanging(lead: Any, body: Any, indent: int = 0) -> Any:
     return Padding(grid, (0, 0, 0, indent)) if indent else grid
 
 
+def _longest(block: Code) -> int:
+    return max((len(line) for _, source in block.panes for line in source.rstrip().splitlines()), default=0)
+
+
+def _syntax(source: str, **options: Any) -> Any:
+    from rich.syntax import Syntax
+
+    return Syntax(source.rstrip(), "python", theme="ansi_dark", background_color="default", **options)
+
+
+def _draw_bare_code(console: Any, block: Code) -> None:
+    """Code too wide for a frame: whole lines, never cut, left to the terminal to wrap."""
+    from rich.text import Text as RichText
+
+    if block.title:
+        console.print(RichText(block.title, style="italic"))
+    for name, source in block.panes:
+        console.print(RichText(name, style="bold"))
+        console.print(_syntax(textwrap.indent(source.rstrip(), " " * INDENT), code_width=_longest(block) + INDENT),
+                      crop=False, soft_wrap=True)
+
+
 def _rich_code(block: Code, width: int) -> Any:
     from rich.console import Group
     from rich.panel import Panel
-    from rich.syntax import Syntax
     from rich.table import Table as RichTable
     from rich.text import Text as RichText
 
-    longest = max((len(line) for _, source in block.panes for line in source.rstrip().splitlines()), default=0)
-    panels = [Panel(Syntax(source.rstrip(), "python", theme="ansi_dark", background_color="default", word_wrap=True),
-                    title=RichText(name), title_align="left", border_style="dim") for name, source in block.panes]
+    longest = _longest(block)
+    panels = [Panel(_syntax(source), title=RichText(name), title_align="left", border_style="dim")
+              for name, source in block.panes]
     title = [RichText(block.title, style="italic")] if block.title else []
     # Side by side only when every line fits its half: code is never wrapped inside an expression.
     if len(panels) > 1 and (longest + 4) * len(panels) + (len(panels) - 1) <= width:

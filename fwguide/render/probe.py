@@ -1,35 +1,29 @@
-"""Show a probe: live progress while it runs, then the report as rich tables (terminal) or plain text (pipes).
+"""Show a probe: live progress while it runs, then the report laid out as sections (fwguide.render.layout).
 
-The report is first laid out as plain sections (title, header, rows, notes); two small
-backends draw them. rich is imported only by the terminal backend, so piped output
-stays greppable and the command stays at start-up speed.
+The sections are plain data drawn as aligned text in a pipe and as rich tables on a
+terminal; rich is imported only for the terminal, so piped output stays greppable.
+
+One vocabulary for what is absent: `none` (no GPU seen, no CUDA in the build), `n/a` with
+the reason (a GPU-only property on a machine without one), `not installed` once per framework.
 """
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from fwguide.probe.model import CapabilityCell, Environment, FrameworkReport, MachineInfo, ProbeReport
+from fwguide.probe.model import CapabilityCell, Environment, FrameworkReport, MachineInfo, Matmul, ProbeReport
+from fwguide.render.console import Terminal
+from fwguide.render.layout import BLANK, Block, Table, show
 from fwguide.rulebook.names import FRAMEWORK_TITLES
 
 NAMES = FRAMEWORK_TITLES
 _RUNNING = ("probing", "waiting to benchmark", "benchmarking")
-_STYLES = {"OK": "green", "NO": "red", "n/a": "dim", "problem": "bold red", "warning": "yellow", "info": "cyan",
-           "ok": "green", "hidden": "red", "grabs all": "red"}
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    header: tuple[str, ...] = ()  # no header: rows are label / value pairs
-    rows: list[tuple[str, ...]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    notes_style: str = "dim"
+_STYLES = {"OK": "green", "NO": "red", "n/a": "dim", "none": "dim", "problem": "bold red", "warning": "yellow",
+           "info": "cyan", "ok": "green", "hidden": "red", "grabs all": "red", "not installed": "yellow"}
+_NO_GPU = "n/a (no GPU)"
 
 
 # --- layout ---------------------------------------------------------------------------------
@@ -39,16 +33,18 @@ def _gib(value: float | None) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    return f"{value:.2f} s" if value is not None else "-"
+    return f"{value:.2f} s" if value is not None else "?"
 
 
 def _cell(cell: CapabilityCell | None) -> str:
     if cell is None:
         return "not probed"
-    return f"{ {True: 'OK', False: 'NO', None: 'n/a'}[cell.ok]} {cell.reason}"
+    if cell.ok is None:
+        return f"n/a ({cell.reason})" if cell.reason else "n/a"
+    return f"{'OK' if cell.ok else 'NO'} {cell.reason}".rstrip()
 
 
-def _machine(machine: MachineInfo) -> list[Section]:
+def _machine(machine: MachineInfo) -> list[Table]:
     nvidia = machine.nvidia
     if nvidia.status == "ok":
         driver = (f"driver {nvidia.driver_version or '?'}, supports CUDA up to {nvidia.cuda_driver_version or '?'} "
@@ -68,77 +64,102 @@ def _machine(machine: MachineInfo) -> list[Section]:
         rows.append(("CUDA toolkit", f"{kit.version} (nvcc at {kit.path}, found via {kit.source}; frameworks use their own CUDA)"))
     rows += [(name, repr(value)) for name, value in machine.visible_devices.items()]
     cached = f"; {machine.cache_note}" if machine.cache_note else ""
-    sections = [Section(f"Machine (from the OS and the GPU driver, no framework involved{cached})", rows=rows)]
+    sections = [Table(f"Machine (from the OS and the GPU driver, no framework involved{cached})", rows=rows,
+                      marks=_STYLES)]
     if nvidia.gpus:
-        sections.append(Section("GPUs the NVIDIA driver reports", ("#", "name", "memory", "compute capability", "CUDA sees it"), [
+        sections.append(Table("GPUs the NVIDIA driver reports", ("#", "name", "memory", "compute capability", "CUDA sees it"), [
             (str(g.index), g.name, _gib(g.memory_gib), g.compute_capability or "?", "yes" if g.visible else "hidden")
-            for g in nvidia.gpus]))
+            for g in nvidia.gpus], marks=_STYLES))
     return sections
 
 
 def _framework_column(report: FrameworkReport) -> list[str]:
     if report.status != "ok":
-        install = f"; install: {report.install_command}" if report.install_command else ""
-        return [{"missing": "not installed"}.get(report.status, report.status), report.reason + install] + [""] * 8
+        if report.status == "missing":  # the diagnosis says how to install it: said once here, once there
+            return ["not installed"] + [""] * 9
+        return [report.status, report.reason] + [""] * 8
     build, growth = report.build, report.memory_growth
     accelerators = report.accelerators
     devices = "; ".join(f"{d.kind}:{d.index} {d.name}" + (f", {d.memory_gib:.1f} GiB" if d.memory_gib else "")
                         + (f", cc {d.compute_capability}" if d.compute_capability else "") for d in accelerators)
     word = {True: "native", False: "emulated", None: "?"}
-    precisions = f"bf16 {word[accelerators[0].bf16]}, fp16 {word[accelerators[0].fp16]}" if accelerators else "-"
-    memory = "-" if growth is None else {True: "grabs all", False: "on demand", None: "no GPU"}[growth.grabs_all_memory]
+    precisions = f"bf16 {word[accelerators[0].bf16]}, fp16 {word[accelerators[0].fp16]}" if accelerators else _NO_GPU
+    memory = _NO_GPU if growth is None or growth.grabs_all_memory is None else (
+        "grabs all" if growth.grabs_all_memory else "on demand")
+    cuda = f"{build.cuda or 'none'} / {build.cudnn or 'none'}" if build and (build.cuda or build.cudnn) else "none"
     return [
         "ok" + (" (cached)" if report.cached else ""), "", report.version or "?", build.label if build else "?",
-        f"{build.cuda or '-'} / {build.cudnn or '-'}" if build else "-",
-        (devices or "CPU only") + (f" ({report.accelerator_error})" if report.accelerator_error else ""),
+        cuda if build else "?",
+        (devices or "none") + (f" ({report.accelerator_error})" if report.accelerator_error else ""),
         precisions, memory, _seconds(report.import_s), _seconds(report.device_init_s),
     ]
 
 
-def _environment(environment: Environment) -> list[Section]:
+def _environment(environment: Environment) -> list[Table]:
     labels = ("status", "why", "version", "build", "CUDA / cuDNN", "GPUs it sees", "bf16 / fp16", "GPU memory",
               "import time", "device init")
     columns = [_framework_column(r) for r in environment.frameworks]
     rows = [(label, *(column[i] for column in columns)) for i, label in enumerate(labels)
             if any(column[i] for column in columns)]
-    names = [n for n in ("pytorch", "tensorflow") if environment.framework(n) is not None]
+    names = [r.framework for r in environment.frameworks if r.status == "ok"]
     chosen = f"{environment.chosen_by}; " if environment.chosen_by else ""
     title = (f"Frameworks in {environment.python} ({chosen}Python {environment.python_version or '?'}), "
              "as each reports itself")
-    return [
-        Section(title, ("", *(NAMES[r.framework] for r in environment.frameworks)), rows),
-        Section("Capabilities", ("feature", *(NAMES[n] for n in names)),
-                [(c.feature, *(_cell(getattr(c, n)) for n in names)) for c in environment.capabilities]),
-    ]
+    tables = [Table(title, ("", *(NAMES[r.framework] for r in environment.frameworks)), rows, marks=_STYLES,
+                    stack="columns")]
+    if names:  # a framework that is not installed has no capabilities to list
+        tables.append(Table("Capabilities", ("feature", *(NAMES[n] for n in names)),
+                            [(c.feature, *(_cell(getattr(c, n)) for n in names)) for c in environment.capabilities],
+                            marks=_STYLES))
+    return tables
 
 
-def _diagnoses(report: ProbeReport) -> Section:
+def _diagnoses(report: ProbeReport) -> Table:
     rows = []
     for d in report.diagnoses:
         who = f"{NAMES[d.framework]}: " if d.framework else ""
         rows.append((d.severity, who + d.message + (f"\nfix: {d.fix}" if d.fix else "")))
-    return Section("Diagnosis", rows=rows, notes=[] if rows else ["No problems found."], notes_style="green")
+    return Table("Diagnosis", rows=rows, notes=[] if rows else ["No problems found."], notes_style="green", marks=_STYLES)
 
 
-def _benchmark(report: ProbeReport) -> Section | None:
+def _benchmark(report: ProbeReport) -> Table | None:
     frameworks = [r for e in report.environments for r in e.frameworks]
-    rows = [(NAMES[r.framework], m.device_name, m.precision, f"{m.tflops_best:.3f}", f"{m.tflops_median:.3f}", str(m.size),
-             f"{m.peak_tflops:g} ({m.peak_device})" if m.peak_tflops else "-",
-             f"{m.share_of_peak:.0%}" if m.share_of_peak is not None else "-")
-            for r in frameworks for m in r.bench]
+    measured = [(r, m) for r in frameworks for m in r.bench]
+    sizes = {m.size for _, m in measured}
+    rows = [(NAMES[r.framework], m.device_name, m.precision, f"{m.tflops_best:.3f}", f"{m.tflops_median:.3f}",
+             *([str(m.size)] if len(sizes) > 1 else []), f"{m.peak_tflops:g} ({m.peak_device})" if m.peak_tflops else "none",
+             f"{m.share_of_peak:.0%}" if m.share_of_peak is not None else "n/a")
+            for r, m in measured]
     notes = sorted({r.tf32_note for r in frameworks if r.tf32_note})
     notes += [f"{NAMES[r.framework]}: benchmark {r.bench_status}" for r in frameworks
               if r.status == "ok" and r.bench_status not in ("ok", "skipped")]
     if not rows and not notes:
         return None
-    if any(row[6] == "-" for row in rows):
-        notes.append("no share is shown for a CPU or for a device without a published peak in rules/devices.yaml")
-    header = ("framework", "device", "dtype", "TFLOPS", "median", "n", "peak", "share")
-    return Section("Matmul benchmark (n x n; best and median of timed batches)", header, rows, notes)
+    notes += _peak_notes([m for _, m in measured])
+    header = ("framework", "device", "dtype", "TFLOPS", "median", *(["n"] if len(sizes) > 1 else []), "peak", "share")
+    shape = f"{next(iter(sizes))} x {next(iter(sizes))}" if len(sizes) == 1 else "n x n"
+    return Table(f"Matmul benchmark, {shape} for every framework (best and median of timed batches)",
+                 header, rows, notes)
 
 
-def sections(report: ProbeReport) -> list[Section]:
-    laid_out = _machine(report.machine)
+def _on_cpu(matmul: Matmul) -> bool:
+    return "cpu" in matmul.device.lower()
+
+
+def _peak_notes(measured: list[Matmul]) -> list[str]:
+    """Why a row has no share of peak, in terms a user can act on."""
+    notes = []
+    if any(m.peak_tflops is None and _on_cpu(m) for m in measured):
+        notes.append("A CPU has no published peak to compare with, so its share is n/a.")
+    unknown = sorted({m.device_name for m in measured if m.peak_tflops is None and not _on_cpu(m)})
+    if unknown:
+        notes.append(f"No published peak is known for {', '.join(unknown)}: compare its TFLOPS with the "
+                     "vendor's data sheet (the share is n/a).")
+    return notes
+
+
+def sections(report: ProbeReport) -> list[Block]:
+    laid_out: list[Table] = _machine(report.machine)
     for environment in report.environments:
         laid_out += _environment(environment)
     laid_out.append(_diagnoses(report))
@@ -147,61 +168,16 @@ def sections(report: ProbeReport) -> list[Section]:
         laid_out.append(bench)
     cached = sorted({r.cache_note for e in report.environments for r in e.frameworks if r.cached and r.cache_note})
     if cached:
-        laid_out.append(Section("", notes=[f"Framework results from the cache ({cached[-1]})."]))
-    return laid_out
+        laid_out.append(Table(notes=[f"Framework results from the cache ({cached[-1]})."]))
+    blocks: list[Block] = []
+    for table in laid_out:
+        blocks += [table, BLANK]
+    return blocks
 
 
-# --- drawing ----------------------------------------------------------------------------------
-
-def _plain(section: Section) -> list[str]:
-    lines = [section.title] if section.title else []
-    rows = [section.header, *section.rows] if section.header else section.rows
-    flat = [tuple(cell.replace("\n", "; ") for cell in row) for row in rows]
-    if flat:
-        widths = [max(len(row[i]) for row in flat) for i in range(len(flat[0]))]
-        lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in flat]
-    return lines + [f"  {note}" for note in section.notes] + [""]
-
-
-def _styled(text: str) -> Any:
-    from rich.text import Text
-
-    word = next((w for w in _STYLES if text == w or text.startswith(w + " ")), None)
-    styled = Text(text)
-    if word is not None:
-        styled.stylize(_STYLES[word], 0, len(word))
-    return styled
-
-
-def _rich(section: Section) -> list[Any]:
-    from rich.table import Table
-    from rich.text import Text
-
-    parts: list[Any] = [Text(section.title, style="bold underline")] if section.title else []
-    if section.rows:
-        table = Table(show_header=bool(section.header)) if section.header else Table.grid(padding=(0, 2))
-        for index, name in enumerate(section.header or ("", "")):
-            table.add_column(name, style="bold" if not section.header and index == 0 else None)
-        for row in section.rows:
-            table.add_row(*(_styled(cell) for cell in row))
-        parts.append(table)
-    parts += [Text(note, style=section.notes_style) for note in section.notes]
-    return parts
-
-
-def show_report(report: ProbeReport) -> None:
+def show_report(report: ProbeReport, terminal: Terminal) -> None:
     """The report as rich tables on a terminal, as aligned plain text anywhere else."""
-    laid_out = sections(report)
-    if not sys.stdout.isatty():
-        sys.stdout.write("\n".join(line for section in laid_out for line in _plain(section)))
-        return
-    from fwguide.render.console import stdout_console
-
-    console = stdout_console()
-    for section in laid_out:
-        for part in _rich(section):
-            console.print(part)
-        console.print()
+    show(sections(report), terminal)
 
 
 class ProgressView:

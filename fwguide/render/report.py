@@ -42,8 +42,10 @@ def decision_record(outcome: AskOutcome, rulebook: Rulebook) -> str:
     ]
     for qid, value in outcome.answers.values.items():
         question = rulebook.question(qid)
-        origin = ("detected on this machine" if qid in outcome.answers.detected
-                  else "default (unanswered)" if qid in outcome.answers.defaulted else "answered")
+        origin = ("detected" if qid in outcome.answers.detected
+                  else "default" if qid in outcome.answers.defaulted else "answered")
+        if qid in outcome.answers.evidence:
+            origin = "detected in the project: " + "; ".join(outcome.answers.evidence[qid])
         out.append(_row(question.prompt if question else qid, f"`{qid}`", answer_text(value), origin))
     out += ["", "## Per category", "",
             "Points each category gave, from today's verdict and from the rules your answers triggered.", "",
@@ -61,14 +63,23 @@ def decision_record(outcome: AskOutcome, rulebook: Rulebook) -> str:
     if result.next_step:
         out += ["", "## Next step", "", "```bash", result.next_step.command, "```", "",
                 *(f"{line}  " for line in install_lines(result.next_step))]
+    if outcome.project is not None:
+        project = outcome.project
+        out += ["", "## Project", "", f"- Scanned `{project['path']}`: {project['files_read']} files read"
+                + (f"; the scan {project['stopped']}" if project["stopped"] else "") + "."]
+        out += [f"- {note[:1].upper()}{note[1:]}." for note in project["notes"]]
     out += ["", "## Machine", ""]
     out += [f"- {key} (as this machine shows it): {answer_text(value)}" for key, value in outcome.machine.items()]
-    out += [f"- The probe found that {PROBE_FACTS.get(fact, fact)}." for fact in outcome.facts]
+    out += [f"- {_sentence(PROBE_FACTS.get(fact, fact))}" for fact in outcome.facts]
     if outcome.probe is None:
         out.append("- The hardware probe did not run (`--no-probe`, or it did not finish).")
     else:
         out += _bullets({k: v for k, v in outcome.probe.items() if k != "facts"})
     return "\n".join(out).rstrip() + "\n"
+
+
+def _sentence(phrase: str) -> str:
+    return f"{phrase[:1].upper()}{phrase[1:]}."
 
 
 def _bullets(data: dict[str, Any], depth: int = 0) -> list[str]:

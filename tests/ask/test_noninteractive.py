@@ -31,9 +31,9 @@ def test_answers_file_is_read_and_set_wins_over_it(tmp_path: Path) -> None:
 
 
 def test_no_input_takes_defaults_and_the_output_says_which(tmp_path: Path) -> None:
-    proc = run_cli(*ASK, "--no-input", "--set", "scale=learning", "--set", "os=windows")
+    proc = run_cli(*ASK, "--no-input", "--set", "scale=learning", "--set", "os=windows", "--details")
     assert proc.returncode == 0, proc.stderr
-    defaulted = next(line for line in proc.stdout.splitlines() if line.startswith("Took the default"))
+    defaulted = " ".join(proc.stdout.split("\nTook the default")[1].split("\n\n")[0].split())
     assert "deploy=none" in defaulted and "visualization=no" in defaulted
     assert "scale" not in defaulted and "os=" not in defaulted
     data = _json("--no-input", "--set", "scale=learning", "--set", "os=windows")
@@ -121,5 +121,5 @@ def test_plain_output_when_piped_has_no_colour_or_boxes() -> None:
     assert "\x1b[" not in proc.stdout and "─" not in proc.stdout
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Recommendation: ")
-    assert "What moved the score:" in lines and "Reasons:" in lines
-    assert any(line.startswith("Next step: pip install") for line in lines)
+    assert "Next step" in lines and any(line.startswith("  pip install") for line in lines)
+    assert lines[-1].startswith("More: fwguide explain ")

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from fwguide.rulebook import load
-from tests.conftest import run_cli
+from tests.conftest import DATA, run_cli
 
 DESIGN_KEYS = {"recommendation", "confidence", "scores", "contributions", "reasons", "alternatives", "answers",
                "probe", "rulebook"}
@@ -70,7 +70,8 @@ def test_report_is_a_markdown_decision_record(tmp_path: Path) -> None:
     for heading in ("## Why", "## Answers", "## Per category", "## Alternatives", "## Next step", "## Machine"):
         assert f"\n{heading}\n" in text
     assert f"rulebook {rulebook.meta.version} (facts as of {rulebook.meta.as_of.isoformat()})" in text
-    assert "| What kind of project is this? | `scale` | research | default (unanswered) |" in text
+    scale = load().question("scale")
+    assert f"| {scale.prompt} | `scale` | {scale.default} | default |" in text
     assert "| `custom_kernels` | yes | answered |" in text
     assert "| `deploy` | browser | answered |" in text
     table = text.split("## Per category")[1].split("## Alternatives")[0]
@@ -79,3 +80,19 @@ def test_report_is_a_markdown_decision_record(tmp_path: Path) -> None:
     assert re.search(r"\[1\]\(https://[^)]+\)", table)
     assert "ONNX Runtime Web" in text
     assert "```bash\npip install" in text
+
+
+def test_report_says_where_each_answer_came_from_in_plain_words(tmp_path: Path) -> None:
+    report = tmp_path / "decision.md"
+    proc = run_cli("ask", "--no-input", "--probe-json", str(DATA / "probe_h100_constructed.json"),
+                   "--set", "scale=research", "--report", str(report))
+    assert proc.returncode == 0, proc.stderr
+    text = report.read_text()
+    rows = {line.split(" | ")[1]: line.split(" | ")[-1].rstrip(" |") for line in text.splitlines()
+            if line.startswith("| ") and "`" in line}
+    assert rows["`scale`"] == "answered"
+    assert rows["`hardware`"] == "detected" and rows["`os`"] == "detected"
+    assert rows["`deploy`"] == "default"
+    machine = text.split("## Machine")[1]
+    assert "The probe found that" not in text and "found that no GPU was found" not in text
+    assert "- The NVIDIA driver reports at least one GPU.\n" in machine

@@ -10,6 +10,7 @@ import pytest
 
 from fwguide.probe import load_probe_json, probe_summary, run_probe
 from fwguide.rulebook.names import PROBE_FACTS
+from fwguide.rulebook import load
 from tests.ask.terminal import ENTER, exit_status, spawn
 from tests.conftest import run_cli
 
@@ -53,8 +54,8 @@ def test_a_file_that_is_not_a_saved_probe_exits_2(tmp_path: Path) -> None:
 def test_questionnaire_runs_the_probe_in_the_background(tmp_path: Path) -> None:
     report = tmp_path / "decision.md"
     child = spawn("--report", str(report), timeout=60)
-    for _ in range(9):  # take every default
-        child.expect(r"\? .*\((default|detected here): ")
+    for _ in load().questions:  # take every default
+        child.expect(r"\d+/\d+\S* .*\((default|detected here): ")
         child.send(ENTER)
     assert exit_status(child) == 0
     machine = report.read_text().split("## Machine")[1]

@@ -61,8 +61,8 @@ def test_json_holds_the_whole_category() -> None:
 
 def test_plain_output_has_verdicts_evidence_and_both_snippets() -> None:
     out = run_cli("explain", "coverage").stdout
-    assert "2017 (Awni Hannun, 2017) - winner: TensorFlow" in out
-    assert "winner: tie" in out
+    assert "2017 (Awni Hannun, 2017)\n  Winner: TensorFlow\n" in out
+    assert "\n  Winner: tie\n" in out
     assert "PyTorch:" in out and "TensorFlow:" in out and "torch.flip" in out and "tf.reverse" in out
     assert "--check" in out
 

@@ -184,10 +184,11 @@ def bench(probe_result, *, device, dtypes, samples, tf32_default, set_tf32, tf32
             if tf32 is not None and default_tf32 is not None:
                 set_tf32(tf32)
             per_size = {n: samples(name, dtype, n, seconds) for n in sizes}
-            best_n = max(per_size, key=lambda n: max(per_size[n]))
+            # Reported at the largest size, the same for every framework, so their rows compare.
+            n = sizes[-1]
             results.append({
-                "device": name, "precision": precision, "size": best_n, "sizes": list(sizes),
-                "tflops_best": round(max(per_size[best_n]), 4), "tflops_median": round(statistics.median(per_size[best_n]), 4),
+                "device": name, "precision": precision, "size": n, "sizes": list(sizes),
+                "tflops_best": round(max(per_size[n]), 4), "tflops_median": round(statistics.median(per_size[n]), 4),
                 "samples": sum(len(s) for s in per_size.values()),
             })
     except Exception as exc:  # out of memory, an unsupported dtype: keep what was measured

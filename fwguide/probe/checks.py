@@ -67,7 +67,7 @@ def _honest(results: list[CheckResult]) -> list[CheckResult]:
                 reasons[result.check] = _APPLIES[result.check]()
             reason = reasons[result.check]
             if reason:
-                result = msgspec.structs.replace(result, status="n/a", detail=f"{reason} ({result.detail})")
+                result = msgspec.structs.replace(result, status="n/a", detail=f"{reason}; {result.detail}")
         honest.append(result)
     return honest
 

@@ -12,17 +12,17 @@ from __future__ import annotations
 import io
 import json
 import re
+import stat
 import sys
-import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union
 
 import msgspec
 
+from fwguide.cache import KeyedCache
 from fwguide.engine import AnswerValue
 from fwguide.errors import FwguideError, located
-from fwguide.files import cache_dir, write_atomic
 from fwguide.rulebook.schema import Question, Rulebook
 
 _YES = {"yes", "y", "true", "1", "on"}
@@ -167,22 +167,21 @@ def read_answers_file(path: Path, rulebook: Rulebook) -> dict[str, AnswerValue]:
         return _parse_located(sys.stdin.read(), "<stdin>", rulebook)[1]
     if path.is_dir() or not path.exists():
         raise FwguideError(f"{path}: no such file", hint="--answers takes a YAML or JSON file, or - for stdin")
-    cache_file, key = _cache_entry(path)
-    try:
-        cached = json.loads(cache_file.read_bytes())
-        if cached["key"] == key:
-            return parse_mapping(cached["data"], rulebook, Where(str(path)))
-    except (OSError, ValueError, KeyError, TypeError, FwguideError):
-        pass
+    key = _cache_key(path)  # None for a pipe, e.g. --answers <(...): read it, never cache it
+    if key is not None:
+        cached = _CACHE.load(key)
+        if cached is not None:
+            try:
+                return parse_mapping(cached, rulebook, Where(str(path)))
+            except FwguideError:
+                pass  # checked against another rulebook: read the file again for a located error
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FwguideError(f"{path}: cannot read: {exc}") from None
     data, answers = _parse_located(text, str(path), rulebook)
-    try:
-        write_atomic(cache_file, json.dumps({"key": key, "data": data}).encode())
-    except (OSError, TypeError, ValueError):
-        pass  # an unwritable cache, or YAML values JSON cannot hold, only cost speed
+    if key is not None and isinstance(data, dict):
+        _CACHE.store(key, data)
     return answers
 
 
@@ -196,11 +195,20 @@ def _parse_located(text: str, name: str, rulebook: Rulebook) -> tuple[Any, dict[
     return data, parse_mapping(data, rulebook, Where(name, lines, getattr(data, "line", 1)))
 
 
-def _cache_entry(path: Path) -> tuple[Path, str]:
-    """Where a file's parsed answers are cached (one entry per file), and the key saying which version they are."""
-    resolved, stat = path.resolve(), path.stat()
-    name = f"{zlib.crc32(str(resolved).encode()):08x}.json"
-    return cache_dir() / "answers" / name, f"{resolved}\0{stat.st_size}\0{stat.st_mtime_ns}"
+def _cache_key(path: Path) -> str | None:
+    """Which version of a regular file this is (its place, size and mtime); None for anything else."""
+    try:
+        resolved, info = path.resolve(), path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return f"{resolved}\0{info.st_size}\0{info.st_mtime_ns}"
+
+
+# The raw mapping of an answers file that checked out: only what check_answer accepts can be in it.
+_CACHE: KeyedCache[dict[str, Union[bool, str, list[str], None]]] = KeyedCache(
+    "answers", dict[str, Union[bool, str, list[str], None]], max_bytes=1 << 20)
 
 
 def _check_json(text: str, name: str) -> None:

@@ -93,9 +93,14 @@ def ask(
     python: Annotated[
         Optional[Path], typer.Option("--python", metavar="PATH", help="Probe this interpreter's environment (e.g. the project's venv).")
     ] = None,
+    timeout: Annotated[
+        Optional[float],
+        typer.Option("--timeout", metavar="SECONDS", help="Give up on the hardware probe after this long (default: 120).",
+                     show_default=False),
+    ] = None,
     json_out: JsonOption = False,
     report: Annotated[
-        Optional[Path], typer.Option("--report", metavar="FILE.md", help="Write a Markdown decision record.")
+        Optional[Path], typer.Option("--report", metavar="FILE.md|-", help="Write a Markdown decision record (- for stdout).")
     ] = None,
     save: Annotated[
         Optional[Path], typer.Option("--save", metavar="FILE", help="Save the answers (readable again with --answers).")
@@ -123,7 +128,7 @@ def ask(
         command.run(
             answers_file=answers, sets=set_ or [], no_input=no_input, no_probe=no_probe, probe_json=probe_json,
             json_out=json_out, report=report, save=save, force=force, rules=rules, details=details, project=project,
-            python=python,
+            python=python, timeout=timeout,
         )
     )
 

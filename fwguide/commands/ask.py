@@ -13,6 +13,7 @@ import msgspec
 from fwguide.answers import Answers, dump_answers, missing, parse_sets, read_answers_file, with_defaults
 from fwguide.engine import AnswerValue, recommend
 from fwguide.errors import ExitCode, FwguideError
+from fwguide.files import STDOUT, check_output, write_output
 from fwguide.render.ask import AskOutcome
 from fwguide.rulebook import Rulebook, load
 
@@ -22,20 +23,30 @@ if TYPE_CHECKING:  # the probe package is imported only when a probe is wanted
     from fwguide.render.console import Terminal
 
 
+PROBE_TIMEOUT = 120.0  # seconds, as probe-gpu's --timeout
+_QUIET_WAIT = 1.0  # a probe that ends within this after the last answer needs no "still probing" line
+
+
 class _Machine:
     """What this machine shows: the platform at once, the probe's findings once it has finished."""
 
-    def __init__(self, no_probe: bool, probe_json: Path | None, python: Path | None = None):
+    def __init__(self, no_probe: bool, probe_json: Path | None, python: Path | None = None,
+                 timeout: float | None = None):
         self.report: ProbeReport | None = None
         self.handle: ProbeHandle | None = None
         self.wanted = not no_probe and probe_json is None
         self.python = python
+        self.timeout = PROBE_TIMEOUT if timeout is None else timeout
+        if not 0 < self.timeout < float("inf"):
+            raise FwguideError(f"--timeout must be more than 0 seconds, not {self.timeout:g}",
+                               hint="e.g. --timeout 30")
         if python is not None:
             if not self.wanted:
                 raise FwguideError("--python needs the probe", hint="leave out --no-probe / --probe-json, or --python")
             from fwguide.probe.interpreter import resolve
 
-            resolve(python)  # a bad --python is bad input (exit 2), not a probe that quietly gave nothing
+            # a bad --python is bad input (exit 2), not a probe that quietly gave nothing
+            resolve(python, timeout=self.timeout)
         if probe_json is not None:
             from fwguide.probe import load_probe_json
 
@@ -46,7 +57,8 @@ class _Machine:
         if self.wanted and self.handle is None:
             from fwguide.probe import start_probe
 
-            self.handle = start_probe(python=str(self.python) if self.python is not None else None)
+            self.handle = start_probe(python=str(self.python) if self.python is not None else None,
+                                      timeout=self.timeout)
 
     def answers(self) -> Mapping[str, AnswerValue]:
         """os / hardware as this machine shows them, from the probe if it is already done."""
@@ -59,7 +71,12 @@ class _Machine:
     def finish(self) -> ProbeReport | None:
         """The probe's report, waiting only as long as the probe itself takes."""
         if self.report is None and self.handle is not None:
-            self.report = self.handle.result(timeout=None)
+            self.report = self.handle.result(timeout=_QUIET_WAIT)
+            if self.report is None and not self.handle.done():
+                sys.stderr.write(f"still probing the hardware… (it gives up after {self.timeout:g} s; "
+                                 "--no-probe skips it)\n")
+                sys.stderr.flush()
+                self.report = self.handle.result(timeout=None)
             if self.report is None:
                 sys.stderr.write(f"note: the hardware probe gave no result ({self.handle.error}); going on without it\n")
         return self.report
@@ -71,21 +88,20 @@ class _Machine:
 
 def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bool, probe_json: Path | None,
         json_out: bool, report: Path | None, save: Path | None, force: bool, rules: Path | None,
-        details: bool = False, project: Path | None = None, python: Path | None = None) -> int:
+        details: bool = False, project: Path | None = None, python: Path | None = None,
+        timeout: float | None = None) -> int:
     from fwguide.render.console import detect
 
     terminal = detect()
     rulebook = load(rules)
-    for target in (report, save):
-        if target is not None and target.exists() and not force:
-            raise FwguideError(f"{target} already exists", hint="pass --force to overwrite it")
-    if answers_file is not None and save is not None and answers_file.resolve() == save.resolve():
+    to_stdout = _check_outputs(report, save, force, json_out)
+    if answers_file is not None and save is not None and str(save) != STDOUT and answers_file.resolve() == save.resolve():
         raise FwguideError(f"--save {save} would overwrite the --answers file", hint="save to another file")
     given = read_answers_file(answers_file, rulebook) if answers_file is not None else {}
     given.update(parse_sets(sets, rulebook))
     scan = _scan_project(project, given)
     found = {q: v for q, v in scan.answers.items() if q not in given} if scan else {}
-    machine = _Machine(no_probe, probe_json, python)
+    machine = _Machine(no_probe, probe_json, python, timeout)
     try:
         answers = _gather(rulebook, given, machine, no_input, terminal, found, scan.evidence if scan else {})
         probe_report = machine.finish()
@@ -97,11 +113,13 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
     # Only the decision record shows the machine; skipping it keeps `ask --json` at start-up speed.
     outcome = _outcome(rulebook, answers, probe_report, machine.answers() if report is not None else {}, scan)
     if save is not None:
-        _write(save, dump_answers(outcome.answers.values, rulebook, save), force)
+        write_output(save, dump_answers(outcome.answers.values, rulebook, save), force, "--save")
     if report is not None:
         from fwguide.render.report import decision_record
 
-        _write(report, decision_record(outcome, rulebook).encode(), force)
+        write_output(report, decision_record(outcome, rulebook).encode("utf-8", "backslashreplace"), force, "--report")
+    if to_stdout:  # the record (or the answers) is this run's output
+        return int(ExitCode.OK)
     from fwguide.render import ask as view
 
     if json_out:
@@ -202,10 +220,12 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
     )
 
 
-def _write(path: Path, data: bytes, force: bool) -> None:
-    from fwguide.files import write_atomic
-
-    try:
-        write_atomic(path, data, overwrite=force)
-    except OSError as exc:
-        raise FwguideError(f"cannot write {path}: {exc.strerror or exc}") from None
+def _check_outputs(report: Path | None, save: Path | None, force: bool, json_out: bool) -> bool:
+    """Refuse outputs that would overwrite a file or share stdout, before any question; True if one is stdout."""
+    outputs = [(flag, target) for flag, target in (("--report", report), ("--save", save)) if target is not None]
+    for flag, target in outputs:
+        check_output(target, force, flag)
+    on_stdout = [flag for flag, target in outputs if str(target) == STDOUT] + (["--json"] if json_out else [])
+    if len(on_stdout) > 1:
+        raise FwguideError(f"{' and '.join(on_stdout)} would all write to stdout", hint="send all but one to a file")
+    return bool(on_stdout) and not json_out

@@ -6,20 +6,17 @@ GPU drivers and visible devices (machine.driver_signature), the environment
 variables that change what a framework sees, the worker script (and common.py) and fwguide's
 version. Computing a key costs a few stat calls, no subprocess. Each file holds its
 whole key and is used only if the key matches to the letter (the file name is just a
-checksum of it). Files are written atomically, and only once a whole probe has finished.
+checksum of it; see fwguide.cache). Files are written only once a whole probe has finished.
 """
 
 from __future__ import annotations
 
 import os
-import time
-import zlib
-from pathlib import Path
 
 import msgspec
 
 from fwguide import __version__
-from fwguide.files import cache_dir, write_atomic
+from fwguide.cache import KeyedCache
 from fwguide.probe.interpreter import Interpreter, framework_signature
 from fwguide.probe.model import FrameworkReport, MachineInfo
 from fwguide.probe.workers import COMMON, SCRIPTS
@@ -33,11 +30,6 @@ _ENV_NAMES = ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME"
 # and nvidia-ml-py load (LD_LIBRARY_PATH, PYTHONPATH), which GPUs are visible (in the driver signature).
 _MACHINE_ENV_NAMES = ("PATH", "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PYTHONPATH")
 _ENV_IGNORED = ("TF_CPP_MIN_LOG_LEVEL",)  # the worker sets it itself
-_KEEP_SECONDS = 30 * 24 * 3600
-
-
-def _folder() -> Path:
-    return cache_dir() / "probe"
 
 
 def _environment() -> list[str]:
@@ -45,19 +37,9 @@ def _environment() -> list[str]:
                   if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _ENV_IGNORED)
 
 
-class _ResultEntry(msgspec.Struct, frozen=True):
-    key: str
-    report: FrameworkReport
-
-
-class _MachineEntry(msgspec.Struct, frozen=True):
-    key: str
-    machine: MachineInfo
-
-
-def _name(key: str) -> str:
-    data = key.encode()
-    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+# Results of a few interpreters, several frameworks and bench on/off each; one machine per driver state.
+_RESULTS: KeyedCache[FrameworkReport] = KeyedCache("probe/results", FrameworkReport, max_bytes=4 << 20)
+_MACHINES: KeyedCache[MachineInfo] = KeyedCache("probe/machine", MachineInfo, max_bytes=1 << 20, max_entries=16)
 
 
 def result_key(interpreter: Interpreter, framework: str, bench: bool, drivers: str) -> str:
@@ -74,41 +56,17 @@ def machine_key(drivers: str) -> str:
 
 
 def load_result(key: str) -> FrameworkReport | None:
-    try:
-        entry = msgspec.json.decode((_folder() / "results" / f"{_name(key)}.json").read_bytes(), type=_ResultEntry)
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    return msgspec.structs.replace(entry.report, cached=True) if entry.key == key else None
+    report = _RESULTS.load(key)
+    return msgspec.structs.replace(report, cached=True) if report is not None else None
 
 
 def load_machine(key: str) -> MachineInfo | None:
-    try:
-        entry = msgspec.json.decode((_folder() / f"machine-{_name(key)}.json").read_bytes(), type=_MachineEntry)
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    return entry.machine if entry.key == key else None
+    return _MACHINES.load(key)
 
 
 def store(results: dict[str, FrameworkReport], machine: tuple[str, MachineInfo] | None) -> None:
-    """Write finished results (each file atomically) and drop entries written over a month ago."""
-    folder = _folder()
-    try:
-        for key, report in results.items():
-            write_atomic(folder / "results" / f"{_name(key)}.json", msgspec.json.encode(_ResultEntry(key, report)))
-        if machine is not None:
-            key, info = machine
-            write_atomic(folder / f"machine-{_name(key)}.json", msgspec.json.encode(_MachineEntry(key, info)))
-        _prune(folder)
-        _prune(folder / "results")
-    except OSError:
-        pass  # a read-only cache only costs speed
-
-
-def _prune(folder: Path) -> None:
-    cutoff = time.time() - _KEEP_SECONDS
-    for entry in folder.iterdir():
-        try:
-            if entry.is_file() and entry.stat().st_mtime < cutoff:
-                entry.unlink()
-        except OSError:
-            pass
+    """Write finished results (each file atomically); the cache prunes old entries as it writes."""
+    for key, report in results.items():
+        _RESULTS.store(key, report)
+    if machine is not None:
+        _MACHINES.store(*machine)

@@ -10,15 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import site
-import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import msgspec
 
+from fwguide.cache import KeyedCache
 from fwguide.errors import FwguideError
-from fwguide.files import cache_dir, write_atomic
 
 MIN_VERSION = (3, 9)
 _MARK = "fwguide-python "
@@ -92,7 +90,7 @@ def _env_python(prefix: Path) -> Path | None:
     return None
 
 
-def default() -> tuple[Interpreter, str]:
+def default(timeout: float = 30.0) -> tuple[Interpreter, str]:
     """The environment to probe when no --python is given, and why (DESIGN.md).
 
     The activated virtual environment (VIRTUAL_ENV, then CONDA_PREFIX) when fwguide itself runs
@@ -111,18 +109,20 @@ def default() -> tuple[Interpreter, str]:
             notes.append(f"{variable}={value} has no Python interpreter")
             continue
         try:
-            return resolve(python), what
+            return resolve(python, timeout), what
         except FwguideError as exc:
             notes.append(f"{variable}={value}: {exc.message}")
     return current(), OWN + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _memo_file(path: str) -> Path:
-    return cache_dir() / "probe" / "interpreters" / f"{zlib.crc32(path.encode()):08x}.json"  # holds its path: checked
+_MEMO: KeyedCache[Interpreter] = KeyedCache("probe/interpreters", Interpreter)  # keyed by the interpreter's path
 
 
-def resolve(given: str | Path) -> Interpreter:
-    """Check that `given` is a Python >= 3.9 and learn its import path (remembered between runs)."""
+def resolve(given: str | Path, timeout: float = 30.0) -> Interpreter:
+    """Check that `given` is a Python >= 3.9 and learn its import path (remembered between runs).
+
+    Asking it takes at most `timeout` seconds, its whole process group killed after that.
+    """
     path = Path(given).expanduser()
     if not path.exists() and os.sep not in str(given) and shutil.which(str(given)):
         path = Path(shutil.which(str(given)) or "")  # a bare name such as python3.12, found on PATH
@@ -134,39 +134,36 @@ def resolve(given: str | Path) -> Interpreter:
                            hint=f"did you mean {path / 'bin' / 'python'}?")
     if not os.access(path, os.X_OK):
         raise FwguideError(f"--python {given}: not executable", hint="pass a Python interpreter")
-    memo_file = _memo_file(str(path))
-    try:
-        remembered = msgspec.json.decode(memo_file.read_bytes(), type=Interpreter)
-        if remembered.path == str(path) and remembered.stamp == _stamp(str(path), remembered.search_dirs):
-            return remembered
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        pass
-    interpreter = _ask(path, given)
-    try:
-        write_atomic(memo_file, msgspec.json.encode(interpreter))
-    except OSError:
-        pass  # a read-only cache only costs speed
+    remembered = _MEMO.load(str(path))
+    if remembered is not None and remembered.stamp == _stamp(str(path), remembered.search_dirs):
+        return remembered
+    interpreter = _ask(path, given, timeout)
+    _MEMO.store(str(path), interpreter)
     return interpreter
 
 
-def _ask(path: Path, given: str | Path) -> Interpreter:
+def _ask(path: Path, given: str | Path, timeout: float) -> Interpreter:
+    from fwguide.probe.runner import WorkerFailure, run_capped
+
     not_python = f"--python {given}: does not look like a Python interpreter"
     try:
-        proc = subprocess.run([str(path), "-c", _QUERY], capture_output=True, text=True, timeout=30,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise FwguideError(f"{not_python} (it did not answer within 30 s)", hint="pass a Python interpreter") from None
-    except OSError as exc:
-        raise FwguideError(f"{not_python} ({exc.strerror or exc})", hint="pass a Python interpreter") from None
+        proc = run_capped([str(path), "-c", _QUERY], timeout=timeout)
+    except (OSError, WorkerFailure) as exc:
+        reason = exc.reason if isinstance(exc, WorkerFailure) else exc.strerror or exc
+        raise FwguideError(f"{not_python} ({reason})", hint="pass a Python interpreter") from None
+    if proc.code is None:
+        raise FwguideError(f"{not_python} ({proc.why_stopped}; it was stopped)", hint="pass a Python interpreter")
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(_MARK)), None)
-    if proc.returncode != 0 or line is None:
+    if proc.code != 0 or line is None:
         said = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or ["no output"])[-1]
         raise FwguideError(f"{not_python} (running it with -c: {said[:200]})", hint="pass a Python interpreter")
+    import json  # not msgspec: a folder whose name is not UTF-8 comes as an escaped lone surrogate
+
     try:
-        answer = msgspec.json.decode(line[len(_MARK):])
+        answer = json.loads(line[len(_MARK):])
         version = tuple(int(v) for v in answer["version"])
         paths = [str(p) for p in answer["paths"]]
-    except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, RecursionError):
         raise FwguideError(f"{not_python} (it answered something unexpected)", hint="pass a Python interpreter") from None
     if version < MIN_VERSION:
         raise FwguideError(f"--python {given} is Python {'.'.join(map(str, version))}; the probe needs Python 3.9 or newer")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -76,14 +77,14 @@ def _report(job: Job, machine: MachineInfo, installs: list[InstallOption], peaks
     return report
 
 
-def _run(jobs: list[Job], remembered: MachineInfo | None, timeout: float, bench: bool,
+def _run(jobs: list[Job], remembered: MachineInfo | None, timeout: float, started: float, bench: bool,
          progress: Callable[[str, str], None], cancel: threading.Event | None) -> MachineInfo:
     """Run the jobs' workers; examine the machine meanwhile (unless remembered). Returns the machine."""
     if not jobs:
         return remembered or machine_info()
     from fwguide.probe.session import Session
 
-    session = Session(timeout, bench, progress, cancel or threading.Event())
+    session = Session(timeout, bench, progress, cancel or threading.Event(), started=started)
     found: list[MachineInfo] = []
     examiner = threading.Thread(target=lambda: found.append(remembered or machine_info()), daemon=True)
     examiner.start()
@@ -111,16 +112,21 @@ def _assemble(interpreters: list[Interpreter], jobs: list[Job], reports: dict[st
 
 def probe(pythons: Sequence[str], frameworks: Sequence[str], timeout: float, bench: bool, refresh: bool,
           on_progress: Callable[[str, str], None] | None = None, cancel: threading.Event | None = None) -> ProbeReport:
-    if not timeout > 0:
+    if not 0 < timeout < float("inf"):
         raise FwguideError(f"--timeout must be more than 0 seconds, not {timeout:g}", hint="e.g. --timeout 30")
+    started = time.monotonic()
+
+    def left() -> float:  # one deadline for the run: checking the interpreters spends the workers' time
+        return max(timeout - (time.monotonic() - started), 0.5)
+
     names = list(dict.fromkeys(FRAMEWORK_IDS.get(f, f) for f in frameworks))
     unknown = [n for n in names if n not in ("pytorch", "tensorflow")]
     if unknown:
         raise FwguideError(f"unknown framework {unknown[0]!r}", hint="choose torch or tensorflow")
-    interpreters = list({i.path: i for i in (interpreter.resolve(p) for p in pythons)}.values())
+    interpreters = list({i.path: i for i in (interpreter.resolve(p, left()) for p in pythons)}.values())
     chosen = {found.path: "--python" for found in interpreters}
     if not interpreters:  # the activated environment, else fwguide's own (interpreter.default)
-        found, why = interpreter.default()
+        found, why = interpreter.default(left())
         interpreters, chosen = [found], {found.path: why}
     progress = on_progress or (lambda label, state: None)
     drivers = driver_signature()
@@ -136,11 +142,11 @@ def probe(pythons: Sequence[str], frameworks: Sequence[str], timeout: float, ben
     machine_key = cache.machine_key(drivers)
     remembered = None if refresh else cache.load_machine(machine_key)
     to_run = [job for job in jobs if job.cached is None]
-    machine = _run(to_run, remembered, timeout, bench, progress, cancel)
-    installs, peaks = _tables()
-    reports = {job.key: _report(job, machine, installs, peaks) for job in jobs}
+    machine = _run(to_run, remembered, timeout, started, bench, progress, cancel)
     if remembered is not None:
         machine = msgspec.structs.replace(machine, cache_note=cache_note(machine.examined_at))
+    installs, peaks = _tables()
+    reports = {job.key: _report(job, machine, installs, peaks) for job in jobs}
     fresh = {job.key: reports[job.key] for job in to_run
              if reports[job.key].status in CACHEABLE and reports[job.key].bench_status in ("ok", "skipped")}
     cache.store(fresh, None if remembered else (machine_key, machine))

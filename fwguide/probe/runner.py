@@ -162,8 +162,11 @@ class WorkerProcess:
     def stderr_tail(self) -> list[str]:
         return list(self._stderr)
 
-    def next_frame(self, timeout: float) -> dict[str, Any]:
-        """The worker's next JSON result, or WorkerFailure saying why there is none."""
+    def next_frame(self, timeout: float, limit: float | None = None) -> dict[str, Any]:
+        """The worker's next JSON result within `timeout` seconds, or WorkerFailure saying why there is none.
+
+        `limit` is the time limit to name when it runs out (the run's --timeout, of which `timeout` is what is left).
+        """
         deadline = time.monotonic() + timeout
         while True:
             if self.cancelled.is_set():
@@ -172,7 +175,8 @@ class WorkerProcess:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
-                raise WorkerFailure("timeout", f"no answer within {timeout:g} s; the worker was stopped", self.stderr_tail)
+                raise WorkerFailure("timeout", f"no answer within {limit or timeout:g} s; the worker was stopped",
+                                    self.stderr_tail)
             try:
                 kind, value = self._events.get(timeout=min(remaining, 0.2))
             except queue.Empty:

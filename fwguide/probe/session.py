@@ -1,8 +1,9 @@
 """Drive the workers of one probe: all import at once, then benchmarks take turns.
 
 Benchmarks start once every worker has finished importing and run one at a time,
-so nothing else competes for the device while one is timed. Each worker has
-`timeout` seconds of its own work; waiting for its benchmark turn does not count.
+so nothing else competes for the device while one is timed. Each worker has what is
+left of the run's `timeout` (checking the interpreters spent some); waiting for its
+benchmark turn does not count.
 """
 
 from __future__ import annotations
@@ -49,11 +50,15 @@ class Session:
     importing: int = 0  # workers still in their probe phase; benchmarks wait until none is
     phase: threading.Condition = field(default_factory=threading.Condition)
     bench_turn: threading.Lock = field(default_factory=threading.Lock)
+    started: float = field(default_factory=time.monotonic)  # when the run began: its checks spent part of `timeout`
 
     def run(self, jobs: list[Job]) -> None:
         """Drive every job to its end in parallel; Ctrl-C or `cancel` kills all workers."""
         self.importing = len(jobs)
         run_in_threads([lambda job=job: self._drive(job) for job in jobs], "fwguide-probe", self.stop, self._poll)
+
+    def _left(self) -> float:
+        return max(self.timeout - (time.monotonic() - self.started), 0.5)
 
     def _poll(self) -> None:
         if self.cancel.is_set():
@@ -64,17 +69,16 @@ class Session:
         self.progress(job.label, "probing")
         worker: WorkerProcess | None = None
         try:
-            started = time.monotonic()
             try:
                 worker = WorkerProcess(job.interpreter.path, job.framework, {"mode": "probe", "bench": self.bench},
                                        self.cancel)
-                job.probe = parse_probe(worker.next_frame(self.timeout), job.framework)
+                job.probe = parse_probe(worker.next_frame(self._left(), self.timeout), job.framework)
             finally:
                 with self.phase:
                     self.importing -= 1
                     self.phase.notify_all()
             if self.bench and job.probe.installed and not job.probe.import_error:
-                self._benchmark(job, worker, max(self.timeout - (time.monotonic() - started), 1.0))
+                self._benchmark(job, worker, max(self._left(), 1.0))
             self.progress(job.label, "done")
         except WorkerFailure as failure:
             tail = failure.stderr_tail or (worker.stderr_tail if worker else [])

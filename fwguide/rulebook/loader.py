@@ -1,20 +1,18 @@
 """Load the rulebook: from the cache when its files are unchanged, else parse and validate.
 
-A validated rulebook is cached as msgpack keyed by its files' paths, sizes and mtimes,
+A validated rulebook is cached (fwguide.cache) keyed by its files' paths, sizes and mtimes,
 so `explain` and `ask` skip YAML parsing (and even importing yaml) on later runs.
 """
 
 from __future__ import annotations
 
 import os
-import zlib
+import stat
 from pathlib import Path
 
-import msgspec
-
 from fwguide import __version__
+from fwguide.cache import KeyedCache
 from fwguide.errors import FwguideError
-from fwguide.files import cache_dir, write_atomic
 from fwguide.rulebook.schema import Rulebook
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -24,17 +22,38 @@ BUILTIN_DIR = _PACKAGE / "rules" if (_PACKAGE / "rules").is_dir() else _PACKAGE.
 
 
 def rule_files(path: Path) -> list[Path]:
-    """The YAML files of a rulebook given as a file or a folder."""
+    """The YAML files of a rulebook given as a file or a folder.
+
+    In a folder, hidden entries (an editor's `.#file.yaml` lock, a `.swp`) are skipped; a
+    YAML name that is not a readable regular file (a broken symlink, a loop, a FIFO) is an error.
+    """
     if path.is_dir():
-        files = sorted(
-            Path(root, name) for root, _, names in os.walk(path) for name in names if name.endswith((".yaml", ".yml"))
-        )
+        files = []
+        for root, folders, names in os.walk(path):
+            folders[:] = [f for f in folders if not f.startswith(".")]
+            files += [Path(root, n) for n in names if n.endswith((".yaml", ".yml")) and not n.startswith(".")]
         if not files:
             raise FwguideError(f"{path}: no .yaml files found", hint="a rulebook is a YAML file or a folder of them")
-        return files
+        for found in files:
+            _require_regular(found)
+        return sorted(files)
     if path.is_file():
         return [path]
+    if os.path.lexists(path):
+        _require_regular(path)
     raise FwguideError(f"{path}: no such file or folder", hint="--rules takes a YAML file or a folder of them")
+
+
+def _require_regular(path: Path) -> None:
+    try:
+        if stat.S_ISREG(os.stat(path).st_mode):
+            return
+        problem = "not a regular file (a FIFO, a device or a folder)"
+    except FileNotFoundError:
+        problem = "a broken symbolic link" if os.path.islink(path) else "no such file"
+    except OSError as exc:  # a symlink loop, or no permission
+        problem = f"cannot be read: {exc.strerror or exc}"
+    raise FwguideError(f"{path}: {problem}", hint="remove it or point it at a YAML file")
 
 
 def _cache_key(rules: Path | None) -> str:
@@ -43,21 +62,20 @@ def _cache_key(rules: Path | None) -> str:
     for root in (BUILTIN_DIR, rules and rules.resolve()):
         if root is not None:
             for path in rule_files(root):
-                stat = path.stat()
-                parts.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+                try:
+                    info = path.stat()
+                except OSError as exc:  # removed or changed since it was listed
+                    raise FwguideError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+                parts.append(f"{path}\0{info.st_size}\0{info.st_mtime_ns}")
     return "\n".join(parts)
 
 
 def load(rules: Path | None = None) -> Rulebook:
     """The validated rulebook, from the cache when its files have not changed."""
     key = _cache_key(rules)
-    cache_file = cache_dir() / "rulebook" / f"{zlib.crc32(key.encode()):08x}.msgpack"
-    try:
-        cached = msgspec.msgpack.decode(cache_file.read_bytes(), type=_CachedRulebook)
-        if cached.key == key:
-            return cached.rulebook
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        pass
+    cached = _CACHE.load(key)
+    if cached is not None:
+        return cached
     from fwguide.rulebook.parse import check
 
     rulebook, problems = check(rules)
@@ -65,13 +83,9 @@ def load(rules: Path | None = None) -> Rulebook:
         shown = "\n".join(str(p) for p in problems[:10])
         more = f"\n... and {len(problems) - 10} more" if len(problems) > 10 else ""
         raise FwguideError(f"the rulebook has problems:\n{shown}{more}", hint="run `fwguide rules validate` for the full list")
-    try:
-        write_atomic(cache_file, msgspec.msgpack.encode(_CachedRulebook(key, rulebook)))
-    except OSError:
-        pass  # a read-only cache folder only costs speed
+    _CACHE.store(key, rulebook)
     return rulebook
 
 
-class _CachedRulebook(msgspec.Struct, array_like=True):
-    key: str
-    rulebook: Rulebook
+# A team rulebook may be large and each edit makes a new key: few entries, each capped.
+_CACHE: KeyedCache[Rulebook] = KeyedCache("rulebook", Rulebook, max_bytes=16 << 20, max_entries=8)

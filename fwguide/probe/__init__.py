@@ -90,8 +90,17 @@ def load_probe_json(path: Path) -> ProbeReport:
     except OSError as exc:
         raise FwguideError(f"{path}: cannot read it ({exc.strerror or exc})",
                            hint="save one with: fwguide probe-gpu --json > probe.json") from None
+    from fwguide.probe.model import SCHEMA_VERSION
+    from fwguide.safetext import clean
+
+    hint = "save one with: fwguide probe-gpu --json > probe.json"
     try:
-        return msgspec.json.decode(data, type=ProbeReport)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise FwguideError(f"{path}: not a saved `fwguide probe-gpu --json`: {exc}",
-                           hint="save one with: fwguide probe-gpu --json > probe.json") from None
+        raw = msgspec.json.decode(data)
+        version = raw.get("schema_version") if isinstance(raw, dict) else None
+        if version != SCHEMA_VERSION and isinstance(version, int) and not isinstance(version, bool):
+            raise FwguideError(f"{path}: a report of schema_version {version}; this fwguide reads {SCHEMA_VERSION}",
+                               hint="probe again with this fwguide, or upgrade fwguide to read it")
+        return msgspec.convert(clean(raw), ProbeReport, strict=True)  # its text is shown: no escape sequences
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+        reason = exc if not isinstance(exc, RecursionError) else "nested too deeply"
+        raise FwguideError(f"{path}: not a saved `fwguide probe-gpu --json`: {reason}", hint=hint) from None

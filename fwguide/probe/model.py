@@ -7,7 +7,7 @@ worker that drifts from this shape is reported, never half-trusted.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -22,6 +22,9 @@ Precision = Literal["fp32", "tf32", "bf16", "fp16"]
 Severity = Literal["problem", "warning", "info"]
 
 ACCELERATOR_KINDS = frozenset({"cuda", "rocm", "mps", "gpu"})
+# What a worker measures can be neither negative nor absurd (JSON already rules out NaN and inf).
+Amount = Annotated[float, msgspec.Meta(ge=0, le=1e9)]
+Count = Annotated[int, msgspec.Meta(ge=1, le=1 << 40)]
 
 
 class _Data(msgspec.Struct, frozen=True):
@@ -97,8 +100,8 @@ class MachineInfo(_Data):
 class WorkerDevice(_WorkerData):
     kind: DeviceKind
     name: str
-    index: int = 0
-    memory_gib: float | None = None
+    index: Annotated[int, msgspec.Meta(ge=0)] = 0
+    memory_gib: Amount | None = None
     compute_capability: str | None = None
     bf16: bool | None = None  # native (not emulated) bf16 matmuls
     fp16: bool | None = None
@@ -140,18 +143,18 @@ class WorkerProbe(_WorkerData):
     packages: dict[str, str] = {}
     env: dict[str, str] = {}
     warnings: list[str] = []
-    import_s: float | None = None
-    device_init_s: float | None = None
+    import_s: Amount | None = None
+    device_init_s: Amount | None = None
 
 
 class WorkerMatmul(_WorkerData):
     device: str
     precision: Precision
-    size: int  # n of the n x n matmul that gave the best figure
-    sizes: list[int]
-    tflops_best: float
-    tflops_median: float
-    samples: int
+    size: Count  # n of the n x n matmul that gave the best figure
+    sizes: list[Count]
+    tflops_best: Amount
+    tflops_median: Amount
+    samples: Count
 
 
 class WorkerBench(_WorkerData):

@@ -9,5 +9,11 @@ import msgspec
 
 def print_json(data: object) -> None:
     """Print plain data (or msgspec structs) as indented JSON on stdout."""
-    encoded = msgspec.json.format(msgspec.json.encode(data), indent=2)
+    try:
+        raw = msgspec.json.encode(data)
+    except UnicodeEncodeError:  # a path or variable with bytes that are not UTF-8: shown escaped
+        from fwguide.safetext import clean
+
+        raw = msgspec.json.encode(clean(msgspec.to_builtins(data)))
+    encoded = msgspec.json.format(raw, indent=2)
     sys.stdout.write(encoded.decode() + "\n")

@@ -7,7 +7,7 @@ the loader merges the files of a folder (and a team overlay) into one `Rulebook`
 from __future__ import annotations
 
 import datetime
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 import msgspec
 
@@ -130,7 +130,7 @@ class WeightRule(_Strict):
 
 
 class Scoring(_Strict):
-    base: float = 1.0
+    base: Annotated[float, msgspec.Meta(ge=0, le=1000)] = 1.0  # a weight: never negative (NaN and inf are refused)
     rules: list[WeightRule] = []
 
 

@@ -7,6 +7,7 @@ as `deployment.yaml:14: categories[2].seed.winner: ...`.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,45 @@ class LineList(list):
     item_lines: list[int]
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+_KINDS = {"LineList": "list", "LineDict": "mapping", "set": "set"}
+
+
+def _refuse(node: Any, problem: str) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
 class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
+    """Safe loading that also refuses values Python cannot build or fwguide cannot trust, each at its line:
+    impossible dates, numbers too long or not finite, keys that are lists or mappings, control characters."""
+
+    def construct_yaml_timestamp(self, node):  # noqa: ANN001
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise _refuse(node, f"{node.value!r} is not a real date ({exc})") from None
+
+    def construct_yaml_int(self, node):  # noqa: ANN001
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # over Python's limit on digits
+            raise _refuse(node, f"a number of {len(node.value)} characters is too long") from None
+
+    def construct_yaml_float(self, node):  # noqa: ANN001
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise _refuse(node, f"{node.value!r} is not a finite number")
+        return value
+
+    def construct_yaml_str(self, node):  # noqa: ANN001
+        value = super().construct_yaml_str(node)
+        found = _CONTROL.search(value)
+        if found:
+            raise _refuse(node, f"text with the control character {found.group()!r} (escape sequences are not allowed)")
+        return value
+
     def construct_mapping(self, node, deep=False):  # noqa: ANN001
         result = LineDict()
         result.line = node.start_mark.line + 1
@@ -36,6 +75,10 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise _refuse(key_node, f"a key must be text or a number, not a {_KINDS.get(type(key).__name__, type(key).__name__)}") from None
             if key in result:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -53,6 +96,10 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _LineLoader.construct_yaml_int)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _LineLoader.construct_yaml_float)
+_LineLoader.add_constructor("tag:yaml.org,2002:str", _LineLoader.construct_yaml_str)
 
 
 def read_yaml(path: Path) -> Any:
@@ -77,6 +124,8 @@ def read_yaml_text(text: str, name: str) -> Any:
         raise FwguideError(located(name, line, "", problem)) from None
     except yaml.YAMLError as exc:
         raise FwguideError(f"{name}: invalid YAML: {exc}") from None
+    except RecursionError:
+        raise FwguideError(f"{name}: invalid YAML: nested too deeply") from None
 
 
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[([^\]]+)\]")

@@ -33,9 +33,27 @@ def _result_stream():
     return os.fdopen(saved, "w", encoding="utf-8")
 
 
+def _text_safe(value):
+    """Strings with bytes that are not UTF-8 (an environment variable, a path) as \\xNN escapes: valid JSON text."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            try:
+                return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            except UnicodeEncodeError:
+                return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_text_safe(k): _text_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_text_safe(v) for v in value]
+    return value
+
+
 def _emit(stream, nonce, payload):
     try:
-        text = json.dumps(payload, allow_nan=False)
+        text = json.dumps(_text_safe(payload), allow_nan=False)
     except (TypeError, ValueError) as exc:
         text = json.dumps({"kind": "error", "error": "unserialisable result: %s" % exc})
     stream.write("fwguide-frame-begin %s\n%s\nfwguide-frame-end %s\n" % (nonce, text, nonce))

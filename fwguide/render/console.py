@@ -8,16 +8,15 @@ console from the decision only when a rich view is drawn.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 PLAIN_WIDTH = 100  # piped output wraps here: wide enough for a table row, narrow enough to read
 
 
-@dataclass(frozen=True)
-class Terminal:
+class Terminal(msgspec.Struct, frozen=True):
     rich: bool  # stdout is a terminal: styles, boxes and rich tables
     width: int  # the columns to lay out for
     colour: bool
@@ -41,7 +40,10 @@ def _isatty(stream: Any) -> bool:
 def detect() -> Terminal:
     out_tty = _isatty(sys.stdout)
     if out_tty:
-        width = shutil.get_terminal_size((80, 24)).columns
+        try:
+            width = os.get_terminal_size(sys.stdout.fileno()).columns or 80
+        except (OSError, ValueError):
+            width = 80
     else:
         columns = os.environ.get("COLUMNS", "")
         width = min(int(columns), PLAIN_WIDTH) if columns.isdigit() and int(columns) > 20 else PLAIN_WIDTH

@@ -11,8 +11,9 @@ from __future__ import annotations
 import sys
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import msgspec
 
 from fwguide.render.console import Terminal
 
@@ -23,8 +24,7 @@ NARROW = 80  # below this width a table that would need wrapped cells is stacked
 _MIN_WRAPPED = 24  # a wrapped column narrower than this is harder to read than a stacked block
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(msgspec.Struct, frozen=True):
     """One paragraph wrapped to the width; `lead` (a bullet, a label) hangs before it."""
 
     parts: tuple[Segment, ...] = ()
@@ -46,14 +46,12 @@ def text(*parts: str | Segment, indent: int = 0, lead: str | Segment = "", keep:
 BLANK = Text()
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(msgspec.Struct, frozen=True):
     title: str
     style: str = "bold"
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(msgspec.Struct, frozen=True):
     """Rows under a header, or label / value pairs when there is no header."""
 
     title: str = ""
@@ -61,20 +59,18 @@ class Table:
     rows: Sequence[tuple[str, ...]] = ()
     notes: Sequence[str] = ()
     notes_style: str = "dim"
-    marks: Mapping[str, str] = field(default_factory=dict)  # a cell starting with one of these words gets its style
+    marks: Mapping[str, str] = msgspec.field(default_factory=dict)  # a cell starting with one of these words gets its style
     stack: Literal["rows", "columns"] = "rows"  # what each stacked block holds when the table does not fit
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(msgspec.Struct, frozen=True):
     """A titled frame around a few paragraphs (a panel on a terminal)."""
 
     title: str
     body: tuple[Text, ...]
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(msgspec.Struct, frozen=True):
     """Equivalent code in a few languages or frameworks: side by side when it fits, else one under the other."""
 
     title: str

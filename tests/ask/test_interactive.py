@@ -74,19 +74,7 @@ def test_left_arrow_goes_back_to_the_previous_question_with_its_answer(tmp_path:
     assert term.text.count("What kind of project is this?") == 1
 
 
-def test_ticking_a_target_unticks_the_stand_alone_choice_without_an_error(tmp_path: Path) -> None:
-    saved = tmp_path / "answers.yaml"
-    term = Screen("--no-probe", "--save", str(saved), *_sets_except("deploy"))
-    term.expect(r"Where will the trained model run\?")
-    term.send(_to("deploy", "browser") + SPACE)
-    term.expect("Unticked 'Nowhere yet[^']*': it stands alone.")
-    term.send(ENTER)  # accepted at once: no "cannot be combined", no second round
-    assert term.exit_status() == 0
-    assert "cannot be combined" not in term.text
-    assert read_answers_file(saved, RULEBOOK)["deploy"] == ["browser"]
-
-
-def test_ticking_the_stand_alone_choice_unticks_the_others(tmp_path: Path) -> None:
+def test_stand_alone_choice_and_targets_untick_each_other_without_an_error(tmp_path: Path) -> None:
     saved = tmp_path / "answers.yaml"
     term = Screen("--no-probe", "--save", str(saved), *_sets_except("deploy"))
     term.expect(r"Where will the trained model run\?")
@@ -95,9 +83,12 @@ def test_ticking_the_stand_alone_choice_unticks_the_others(tmp_path: Path) -> No
     term.send(DOWN + SPACE)  # iOS and browser ticked
     term.send(DOWN * (len(_question("deploy").choices) - 7) + SPACE)  # from browser, wrapping round to "none"
     term.expect("Unticked 'An iOS app, on the device', 'A web browser[^']*': they stand alone.")
-    term.send(ENTER)
+    term.send(_to("deploy", "mobile-ios") + SPACE)  # and a target again
+    term.expect("Unticked 'Nowhere yet[^']*': it stands alone.")
+    term.send(ENTER)  # accepted at once: no "cannot be combined", no second round
     assert term.exit_status() == 0
-    assert read_answers_file(saved, RULEBOOK)["deploy"] == ["none"]
+    assert "cannot be combined" not in term.text
+    assert read_answers_file(saved, RULEBOOK)["deploy"] == ["mobile-ios"]
 
 
 def test_unknown_keys_get_a_hint_and_tick_all_keys_do_nothing(tmp_path: Path) -> None:

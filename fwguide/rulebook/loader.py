@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fwguide import __version__
 from fwguide.cache import KeyedCache
 from fwguide.errors import FwguideError
 from fwguide.rulebook.schema import Rulebook
+
+if TYPE_CHECKING:
+    from fwguide.rulebook.parse import Problem
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 # An installed wheel carries the rulebook inside the package; a checkout (editable install) reads
@@ -76,8 +80,6 @@ def load(rules: Path | None = None) -> Rulebook:
     cached = _CACHE.load(key)
     if cached is not None:
         return cached
-    from fwguide.rulebook.parse import check
-
     rulebook, problems = check(rules)
     if problems:
         shown = "\n".join(str(p) for p in problems[:10])
@@ -85,6 +87,22 @@ def load(rules: Path | None = None) -> Rulebook:
         raise FwguideError(f"the rulebook has problems:\n{shown}{more}", hint="run `fwguide rules validate` for the full list")
     _CACHE.store(key, rulebook)
     return rulebook
+
+
+def check(rules: Path | None = None) -> tuple[Rulebook, list[Problem]]:
+    """Parse and fully validate the built-in rulebook, with `rules` laid over it (or replacing it)."""
+    # YAML and the checks are imported only on a cache miss or by `rules validate`.
+    from fwguide.rulebook.merge import merge
+    from fwguide.rulebook.parse import parse_file
+    from fwguide.rulebook.validate import semantic_problems
+
+    base = [parse_file(path, path.relative_to(BUILTIN_DIR)) for path in rule_files(BUILTIN_DIR)]
+    overlay = [parse_file(path, path) for path in rule_files(rules)] if rules is not None else []
+    rulebook, origins, problems = merge(base, overlay)
+    # The contract is the built-in one: a team's rulebook cannot unmark a question.
+    promised = (load() if rules is not None else rulebook).questions
+    problems += semantic_problems(rulebook, origins, [q for q in promised if q.contract])
+    return rulebook, problems
 
 
 # A team rulebook may be large and each edit makes a new key: few entries, each capped.

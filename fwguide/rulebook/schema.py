@@ -71,6 +71,8 @@ class Question(_Strict):
     default_reason: str = ""
     # Choice ids of earlier rulebooks that still load, each read as the choice that replaced it.
     renamed: dict[str, Renamed] = {}
+    # Part of the answers contract (DESIGN.md): every rulebook must keep its id, kind and choices.
+    contract: bool = False
 
 
 class SeedVerdict(_Strict):

@@ -28,7 +28,7 @@ def test_bad_alternatives_are_reported_with_file_and_line(tmp_path: Path) -> Non
     team.write_text("alternatives:\n  - id: Bad Id\n    name: X\n    summary: s\n    source: nope\n"
                     "    when: {hardwar: tpu}\n    confidence: [certain]\n")
     _, problems = check(team)
-    assert [(p.line, p.field) for p in problems] == [(7, "alternatives[0].confidence[0]")]
+    assert [(p.line, p.field) for p in problems] == [(7, "confidence[0]")]
     team.write_text("alternatives:\n  - id: Bad Id\n    name: X\n    summary: s\n    source: nope\n"
                     "    when: {hardwar: tpu}\n")
     _, problems = check(team)

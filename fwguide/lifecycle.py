@@ -60,7 +60,7 @@ class _ClosedStdout:
         return False
 
     def fileno(self) -> int:
-        raise OSError(errno.EBADF, "stdout is closed")
+        return 1  # held on /dev/null (see _hold_standard_fds), as rich expects after a broken pipe
 
 
 def _interrupt(signum: int, frame: Any) -> None:

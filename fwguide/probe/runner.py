@@ -306,7 +306,7 @@ def _capture(argv: list[str], timeout: float, cap: int, cancel: threading.Event)
             why = "it was cancelled"
             break
         if time.monotonic() >= deadline:
-            why = f"it did not answer within {timeout:g} s"
+            why = f"it did not answer within {round(timeout, 1):g} s"
             break
         time.sleep(0.02)
     code = proc.returncode

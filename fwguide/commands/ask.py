@@ -78,7 +78,10 @@ class _Machine:
                 sys.stderr.flush()
                 self.report = self.handle.result(timeout=None)
             if self.report is None:
-                sys.stderr.write(f"note: the hardware probe gave no result ({self.handle.error}); going on without it\n")
+                from fwguide.safetext import printable
+
+                sys.stderr.write(f"note: the hardware probe gave no result ({printable(str(self.handle.error))}); "
+                                 "going on without it\n")
         return self.report
 
     def stop(self) -> None:

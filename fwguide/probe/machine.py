@@ -11,7 +11,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -34,11 +33,14 @@ def is_wsl() -> bool:
 
 
 def _run(args: list[str], timeout: float = 10.0) -> str | None:
+    """A tool's output (nvidia-smi, nvcc), or None; it runs in its own process group, killed whole on any stop."""
+    from fwguide.probe.runner import WorkerFailure, run_capped
+
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
+        proc = run_capped(args, timeout)
+    except (OSError, WorkerFailure):
         return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
+    return proc.stdout.strip() if proc.code == 0 else None
 
 
 def _read(path: Path | str) -> str | None:

@@ -135,6 +135,25 @@ def test_flooding_interpreter_is_cut_off(tmp_path: Path) -> None:
     _clean(proc)
 
 
+def test_driver_tool_that_leaves_a_child_and_prints_bad_bytes_is_read_and_cleaned_up(bare_python: Path,
+                                                                                     tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    tool = tmp_path / "bin" / "nvidia-smi"
+    tool.parent.mkdir()
+    tool.write_text(f'#!/bin/sh\nsleep 300 & echo $! >> "{pids}"\nprintf \'0, GPU \\377, 81559, 550.54.15, 9.0, GPU-1\\n\'\n')
+    tool.chmod(0o755)
+    env = {"PATH": f"{tool.parent}:{os.environ['PATH']}", "FWGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    started = time.monotonic()
+    proc = run_cli("probe-gpu", "--json", "--no-bench", "--python", str(bare_python), env=env, timeout=90)
+    assert time.monotonic() - started < 15
+    assert proc.returncode == 0, proc.stderr
+    _clean(proc)
+    (gpu,) = json.loads(proc.stdout)["machine"]["nvidia"]["gpus"]
+    assert gpu["name"].startswith("GPU ")
+    time.sleep(0.2)
+    assert _pids(pids) and [pid for pid in _pids(pids) if _running(pid)] == []
+
+
 # --- 4. SIGTERM and SIGHUP clean up like Ctrl-C -------------------------------------------------
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])

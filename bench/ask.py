@@ -22,7 +22,9 @@ hardware: [nvidia-gpu]
 os: linux
 experience: python-numpy
 existing_code: none
+workload: fine-tune
 model_family: vision
+pipeline: false
 custom_kernels: false
 visualization: true
 """

@@ -110,7 +110,7 @@ def ask(
     project: Annotated[
         Optional[Path],
         typer.Option("--project", metavar="DIR", help="Detect existing code and experience from this project folder "
-                     "(default: the current folder, when it looks like a project)."),
+                     "(default: the current folder when it looks like a project and no --answers file is given)."),
     ] = None,
     details: Annotated[
         bool, typer.Option("--details", help="Also show every category's points and reasons, and the alternatives.")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-from fwguide.rulebook.lookup import install_cell
+from fwguide.install import InstallChoice, choose_install
 from fwguide.rulebook.schema import Alternative, Compute, Confidence, Framework, Question, Rulebook
 from fwguide.scoring import (  # re-exported: the engine's public vocabulary
     FRAMEWORKS, AnswerValue, Contribution, HardConstraint, Points, Tally, display_name, match_when, other, tally,
@@ -35,15 +35,7 @@ class Change(msgspec.Struct, frozen=True):
     flips: bool  # the recommendation itself changes, not only its confidence
 
 
-class InstallStep(msgspec.Struct, frozen=True):
-    framework: Framework
-    os: str
-    compute: Compute
-    command: str
-    source: str
-    note: str = ""
-    # The compute platform the answers asked for when there is no build for it and the CPU one is given instead.
-    fallback_from: Compute | None = None
+InstallStep = InstallChoice  # the next step: fwguide.install's choice for the recommended framework
 
 
 class Recommendation(msgspec.Struct, frozen=True):
@@ -188,15 +180,14 @@ def compute_platform(os_name: str, hardware: list[str]) -> Compute:
 
 
 def install_step(rulebook: Rulebook, framework: Framework, answers: Mapping[str, AnswerValue]) -> InstallStep | None:
-    """The install command for `framework` on the answered OS and hardware, with the CPU build as fallback."""
+    """The install command for `framework` on the answered OS and hardware, with the CPU build as fallback.
+
+    Nothing about this machine is known here, so the choice lists what it assumed (a recent
+    driver, a GPU new enough for the newest CUDA build); `ask` replaces it with a choice made
+    from the probe's facts when there is a probe.
+    """
     os_answer = answers.get("os")
     os_name = os_answer if isinstance(os_answer, str) else "linux"
     hardware = answers.get("hardware")
     compute = compute_platform(os_name, hardware if isinstance(hardware, list) else [])
-
-    option = install_cell(rulebook.install, framework, os_name, compute)
-    if option is None:
-        return None
-    return InstallStep(framework=framework, os=os_name, compute=option.compute, command=option.command,
-                       source=option.source, note=option.note,
-                       fallback_from=compute if option.compute != compute else None)
+    return choose_install(rulebook.install, framework, os=os_name, compute=compute)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from fwguide.answers import Answers, dump_answers, missing, parse_sets, read_answers_file, with_defaults
-from fwguide.engine import AnswerValue, recommend
+from fwguide.engine import AnswerValue, InstallStep, Recommendation, recommend
 from fwguide.errors import ExitCode, FwguideError
 from fwguide.files import STDOUT, check_output, write_output
 from fwguide.render.ask import AskOutcome
@@ -102,7 +102,7 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
         raise FwguideError(f"--save {save} would overwrite the --answers file", hint="save to another file")
     given = read_answers_file(answers_file, rulebook) if answers_file is not None else {}
     given.update(parse_sets(sets, rulebook))
-    scan = _scan_project(project, given)
+    scan = _scan_project(project, given, answers_file)
     found = {q: v for q, v in scan.answers.items() if q not in given} if scan else {}
     machine = _Machine(no_probe, probe_json, python, timeout)
     try:
@@ -160,11 +160,18 @@ def list_questions(rules: Path | None, json_out: bool) -> int:
     return int(ExitCode.OK)
 
 
-def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue]) -> ProjectScan | None:
-    """The scan of --project (or of the current folder when it looks like a project), unless nothing is left to detect."""
+def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue],
+                  answers_file: Path | None = None) -> ProjectScan | None:
+    """The scan of --project (or of the current folder when it looks like a project), unless nothing is left to detect.
+
+    An answers file describes its own project, which need not be the current folder: with one,
+    only an explicit --project is scanned.
+    """
     if folder is not None and not folder.is_dir():
         raise FwguideError(f"--project {folder}: no such folder", hint="give the project's folder, e.g. --project .")
     if "existing_code" in given and "experience" in given:
+        return None
+    if folder is None and answers_file is not None:
         return None
     from fwguide import project
 
@@ -216,11 +223,28 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
         from fwguide.probe import probe_facts, probe_summary
 
         facts, summary = probe_facts(probe_report), probe_summary(probe_report)
+    result = recommend(answers.values, rulebook, facts)
+    if probe_report is not None and result.next_step is not None:
+        result = msgspec.structs.replace(result, next_step=_probed_step(rulebook, result, probe_report))
     return AskOutcome(
-        answers=answers, result=recommend(answers.values, rulebook, facts), rulebook_version=rulebook.meta.version,
+        answers=answers, result=result, rulebook_version=rulebook.meta.version,
         rulebook_as_of=rulebook.meta.as_of, probe=summary, machine=dict(machine), facts=tuple(sorted(facts)),
         recorded=datetime.date.today(), project=scan.to_json_dict() if scan else None,
     )
+
+
+def _probed_step(rulebook: Rulebook, result: Recommendation, probe_report: ProbeReport) -> InstallStep | None:
+    """The next step chosen from what the probe found: driver, GPU generation, ROCm release, the build installed now."""
+    from fwguide.probe.install import install_for
+
+    step = result.next_step
+    assert step is not None
+    if probe_report.machine.os != step.os:  # the answers describe another machine than this one
+        return step
+    env = probe_report.environments[0] if probe_report.environments else None
+    report = env.framework(result.recommendation) if env is not None else None
+    return install_for(rulebook.install, result.recommendation, probe_report.machine, report,
+                       compute=step.fallback_from or step.compute) or step
 
 
 def _check_outputs(report: Path | None, save: Path | None, force: bool, json_out: bool) -> bool:

@@ -110,9 +110,10 @@ def install_lines(step: InstallStep) -> list[str]:
     if step.fallback_from:
         lines.append(f"No {step.fallback_from} build of {display_name(step.framework)} for {step.os} in the install "
                      "table: this is the CPU build.")
+    lines += [*step.because, *([step.replaces] if step.replaces else []), *step.warnings, *step.assumed]
     if step.note:
         lines.append(step.note)
-    lines.append(f"Source: {step.source}")
+    lines.append(f"Source: {step.source}" + (f" (checked against {step.checked})" if step.checked else ""))
     return lines
 
 
@@ -240,8 +241,12 @@ def summary_blocks(outcome: AskOutcome, width: int, written: list[Path], details
         blocks += [Heading("What would change it"), text(result.what_would_change[0].summary, indent=2)]
     if result.next_step:
         blocks += [Heading("Next step"), text((result.next_step.command, "cyan"), indent=2, keep=True)]
-        if result.next_step.fallback_from:
-            blocks.append(text(install_lines(result.next_step)[0], indent=2))
+        step = result.next_step
+        if step.fallback_from:
+            blocks.append(text(install_lines(step)[0], indent=2))
+        caveat = next(iter([step.replaces] * bool(step.replaces) + step.warnings + step.assumed), "")
+        if caveat:
+            blocks.append(text((caveat[0].upper() + caveat[1:], "dim"), indent=2))
     if outcome.probe and outcome.probe.get("python"):
         chosen = outcome.probe.get("python_chosen_by")
         blocks.append(text((f"Probed environment: {outcome.probe['python']}" + (f" ({chosen})" if chosen else ""),

@@ -121,3 +121,13 @@ def test_the_questionnaire_prefills_detected_answers_and_shows_why(tmp_path: Pat
     assert exit_status(child) == 0
     saved = (tmp_path / "answers.yaml").read_text()
     assert "existing_code: tensorflow" in saved and "experience: tensorflow" in saved
+
+
+def test_an_answers_file_speaks_for_its_project_unless_project_is_given(tmp_path: Path) -> None:
+    make_tree(tmp_path, TF_PROJECT)
+    answers = tmp_path / "other-project.yaml"
+    answers.write_text("scale: startup\n")
+    data = _ask_json(tmp_path, "--answers", str(answers))
+    assert data["answers"]["existing_code"] == "none" and data["project"] is None
+    data = _ask_json(tmp_path, "--answers", str(answers), "--project", str(tmp_path))
+    assert data["answers"]["existing_code"] == "tensorflow"

@@ -129,3 +129,26 @@ def test_environment_that_changes_discovery_is_part_of_the_cache_key(bare_python
                                  env={**env, variable: "/elsewhere" if variable == "LD_LIBRARY_PATH" else "0"}).stdout)
     assert changed["machine"]["cache_note"] == ""
     assert {f["cached"] for f in changed["environments"][0]["frameworks"]} == {False}
+
+
+def test_ask_next_step_comes_from_the_probe_of_this_machine(pascal_report: dict, tmp_path: Path) -> None:
+    saved = tmp_path / "probe.json"
+    saved.write_text(json.dumps(pascal_report))
+    proc = run_cli("ask", "--probe-json", str(saved), "--no-input", "--json", "--set", "hardware=nvidia-gpu",
+                   "--set", "os=linux", "--set", "scale=research", "--set", "model_family=vision")
+    assert proc.returncode == 0, proc.stderr
+    step = json.loads(proc.stdout)["next_step"]
+    assert step["framework"] == "pytorch"
+    assert step["command"] == "pip install torch --index-url https://download.pytorch.org/whl/cu126 --force-reinstall"
+    assert step["replaces"] and not step["assumed"]
+
+
+def test_ask_without_a_probe_says_what_it_assumed() -> None:
+    proc = run_cli("ask", "--no-probe", "--no-input", "--json", "--set", "hardware=nvidia-gpu", "--set", "os=linux",
+                   "--set", "scale=research")
+    step = json.loads(proc.stdout)["next_step"]
+    assert step["command"] == "pip install torch"
+    assert "compute capability 7.5" in step["assumed"][0] and "cu126" in step["assumed"][0]
+    screen = run_cli("ask", "--no-probe", "--no-input", "--set", "hardware=nvidia-gpu", "--set", "os=linux",
+                     "--set", "scale=research").stdout
+    assert "Assumed a GPU of compute capability 7.5 or newer" in screen

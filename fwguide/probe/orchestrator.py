@@ -22,6 +22,7 @@ from fwguide.probe.capabilities import capabilities
 from fwguide.probe.diagnose import diagnose
 from fwguide.probe.facts import probe_facts
 from fwguide.probe.interpreter import Interpreter
+from fwguide.probe.job import Job
 from fwguide.probe.machine import driver_signature, machine_info
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport, WorkerBench, WorkerProbe
 from fwguide.probe.results import add_bench, cache_note, from_failure, from_probe, now_iso
@@ -36,20 +37,6 @@ CACHEABLE = frozenset({"ok", "missing"})
 
 class ProbeCancelled(Exception):
     """The probe was cancelled before it finished; nothing was cached."""
-
-
-class Job(msgspec.Struct):
-    """One (interpreter, framework) pair and everything learnt about it (filled in by its worker thread)."""
-
-    interpreter: Interpreter
-    framework: str
-    key: str
-    label: str
-    cached: FrameworkReport | None = None
-    probe: WorkerProbe | None = None
-    bench: WorkerBench | None = None
-    bench_failure: WorkerFailure | None = None
-    failure: WorkerFailure | None = None
 
 
 def _tables() -> tuple[list[InstallOption], list[DevicePeak]]:

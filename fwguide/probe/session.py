@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from fwguide.probe.model import WorkerBench, WorkerProbe
-from fwguide.probe.orchestrator import Job
+from fwguide.probe.job import Job
 from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads, stop_group
 
 Progress = Callable[[str, str], None]  # (label, state); called from worker threads

@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -24,12 +23,9 @@ from fwguide.probe.facts import probe_facts
 from fwguide.probe.interpreter import Interpreter
 from fwguide.probe.job import Job
 from fwguide.probe.machine import driver_signature, machine_info
-from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport, WorkerBench, WorkerProbe
+from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport
 from fwguide.probe.results import add_bench, cache_note, from_failure, from_probe, now_iso
 from fwguide.rulebook.schema import DevicePeak, InstallOption
-
-if TYPE_CHECKING:  # the worker machinery is imported only when a worker has to run
-    from fwguide.probe.runner import WorkerFailure
 
 FRAMEWORK_IDS = {"torch": "pytorch", "pytorch": "pytorch", "tensorflow": "tensorflow", "tf": "tensorflow"}
 CACHEABLE = frozenset({"ok", "missing"})

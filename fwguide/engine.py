@@ -111,7 +111,7 @@ def what_would_change(answers: Mapping[str, AnswerValue], rulebook: Rulebook, fa
     since that is the answer the decision is most sensitive to.
     """
     current = current or tally(answers, rulebook, facts)
-    ranked: list[tuple[bool, float, int, Change]] = []
+    ranked: list[tuple[bool, float, int, int, Change]] = []
     for order, question in enumerate(rulebook.questions):
         if question.id not in answers:
             continue
@@ -128,11 +128,18 @@ def what_would_change(answers: Mapping[str, AnswerValue], rulebook: Rulebook, fa
             moved = abs(changed.scores.lead(current.winner) - current.scores.lead(current.winner))
             if {h.framework for h in changed.hard} != {h.framework for h in current.hard}:
                 moved += 1000.0  # a constraint added or lifted is never a small change
-            ranked.append((not flips, moved, order, Change(
+            ranked.append((not flips, round(moved, 2), _edits(answers[question.id], answer), order, Change(
                 question=question.id, answer=answer, recommendation=changed.winner, confidence=changed.confidence,
                 summary=f"If {phrase}, {outcome}.", flips=flips)))
-    ranked.sort(key=lambda item: item[:3])
-    return tuple(item[3] for item in ranked[:limit])
+    ranked.sort(key=lambda item: item[:4])
+    return tuple(item[4] for item in ranked[:limit])
+
+
+def _edits(before: AnswerValue, after: AnswerValue) -> int:
+    """How many choices a change adds or drops: removing one target is smaller than replacing them all."""
+    if isinstance(before, list) and isinstance(after, list):
+        return len(set(before) ^ set(after))
+    return 1
 
 
 def _one_step(question: Question, value: AnswerValue) -> list[tuple[AnswerValue, str]]:

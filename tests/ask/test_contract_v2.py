@@ -82,3 +82,11 @@ def test_new_questions_answer_through_set() -> None:
     assert proc.returncode == 0, proc.stderr
     answers = json.loads(proc.stdout)["answers"]
     assert (answers["workload"], answers["pipeline"], answers["existing_code"]) == ("fine-tune", True, "both")
+
+
+def test_the_first_change_drops_one_target_rather_than_all_of_them() -> None:
+    proc = run_cli("ask", "--no-probe", "--no-input", "--json", "--set", "deploy=edge-tpu,python-server",
+                   "--set", "hardware=nvidia-gpu")
+    first = json.loads(proc.stdout)["what_would_change"][0]
+    assert (first["question"], first["answer"]) == ("deploy", ["python-server"])
+    assert first["summary"].startswith("If deploy did not include edge-tpu, PyTorch would be recommended")

@@ -22,11 +22,10 @@ from typing import Any
 import msgspec
 
 from fwguide.answers import Where, closest, parse_mapping, with_defaults
-from fwguide.engine import Points, recommend
+from fwguide.engine import FRAMEWORKS, Points, recommend
 from fwguide.errors import FwguideError, located
 from fwguide.rulebook.schema import Confidence, Framework, Rulebook
 
-FRAMEWORK_IDS = ("pytorch", "tensorflow")
 _REQUIRED = ("id", "source", "answers", "expected")
 
 
@@ -112,7 +111,7 @@ def _read_case(item: Any, field: str, name: str, line: int | None, rulebook: Rul
         raise fail("id", "expected a short text id")
     if not isinstance(source, str) or not source.startswith(("https://", "http://")):
         raise fail("source", "expected the URL of the page that documents the decision")
-    if expected not in FRAMEWORK_IDS:
+    if expected not in FRAMEWORKS:
         raise fail("expected", f"expected pytorch or tensorflow, got {expected!r}")
     close, holds_today = item.get("close", False), item.get("holds_today", True)
     for key, value in (("close", close), ("holds_today", holds_today)):

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from fwguide.answers import Answers, dump_answers, missing, parse_sets, read_answers_file, with_defaults
-from fwguide.engine import AnswerValue, InstallStep, Recommendation, recommend
+from fwguide.engine import AnswerValue, InstallStep, recommend
 from fwguide.errors import ExitCode, FwguideError
 from fwguide.files import STDOUT, check_output, write_output
 from fwguide.render.ask import AskOutcome
 from fwguide.rulebook import Rulebook, load
+from fwguide.rulebook.schema import Framework
 
 if TYPE_CHECKING:  # the probe package is imported only when a probe is wanted
     from fwguide.probe import ProbeHandle, ProbeReport
@@ -225,7 +226,8 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
         facts, summary = probe_facts(probe_report), probe_summary(probe_report)
     result = recommend(answers.values, rulebook, facts)
     if probe_report is not None and result.next_step is not None:
-        result = msgspec.structs.replace(result, next_step=_probed_step(rulebook, result, probe_report))
+        result = msgspec.structs.replace(
+            result, next_step=_probed_step(rulebook, result.recommendation, result.next_step, probe_report))
     return AskOutcome(
         answers=answers, result=result, rulebook_version=rulebook.meta.version,
         rulebook_as_of=rulebook.meta.as_of, probe=summary, machine=dict(machine), facts=tuple(sorted(facts)),
@@ -233,17 +235,16 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
     )
 
 
-def _probed_step(rulebook: Rulebook, result: Recommendation, probe_report: ProbeReport) -> InstallStep | None:
+def _probed_step(rulebook: Rulebook, framework: Framework, step: InstallStep,
+                 probe_report: ProbeReport) -> InstallStep:
     """The next step chosen from what the probe found: driver, GPU generation, ROCm release, the build installed now."""
     from fwguide.probe.install import install_for
 
-    step = result.next_step
-    assert step is not None
     if probe_report.machine.os != step.os:  # the answers describe another machine than this one
         return step
     env = probe_report.environments[0] if probe_report.environments else None
-    report = env.framework(result.recommendation) if env is not None else None
-    return install_for(rulebook.install, result.recommendation, probe_report.machine, report,
+    report = env.framework(framework) if env is not None else None
+    return install_for(rulebook.install, framework, probe_report.machine, report,
                        compute=step.fallback_from or step.compute) or step
 
 

@@ -16,8 +16,10 @@ def _installed_versions() -> dict[str, str]:
     """The framework versions installed beside fwguide, from package metadata (no framework import)."""
     from importlib import metadata
 
+    from fwguide.probe.install import DISTRIBUTIONS
+
     found = {}
-    for framework, names in (("pytorch", ("torch",)), ("tensorflow", ("tensorflow", "tensorflow-cpu"))):
+    for framework, names in DISTRIBUTIONS.items():
         for name in names:
             try:
                 found[framework] = metadata.version(name)

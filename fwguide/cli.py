@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fwguide import __version__
+from fwguide import __version__, frameworks
 from fwguide.errors import ExitCode, FwguideError
 
 app = typer.Typer(
@@ -36,9 +36,8 @@ RulesOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of the rich view.")]
 
 
-class FrameworkName(str, Enum):
-    torch = "torch"
-    tensorflow = "tensorflow"
+# What --framework accepts: each registered framework by the name it is imported as (torch, tensorflow).
+FrameworkName = Enum("FrameworkName", [(f.cli_name, f.cli_name) for f in frameworks.known()], type=str)  # type: ignore[misc]
 
 
 def _complete_category(incomplete: str) -> list[tuple[str, str]]:

@@ -15,9 +15,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from fwguide.rulebook.names import FRAMEWORK_TITLES
+from fwguide import frameworks as registry
 
-FRAMEWORKS = ("pytorch", "tensorflow")
 ACCELERATORS = frozenset({"cuda", "rocm", "mps", "gpu"})
 STALE_AFTER = datetime.timedelta(days=1)  # older than the newest report by more than this
 Severity = Literal["problem", "warning", "info"]
@@ -98,7 +97,7 @@ def host_report(doc: Any, source: str, fallback_host: str) -> HostReport:
         gpus.append(f"Apple {_get(machine, 'apple', 'chip') or 'GPU'}")
     host = _text(doc.get("host"))
     frameworks = {}
-    for name in FRAMEWORKS:
+    for name in registry.ids():
         found = [f for env in doc["environments"] for f in _get(env, "frameworks") or []
                  if isinstance(f, dict) and f.get("framework") == name]
         if found:
@@ -184,8 +183,8 @@ def _grouped(hosts: Iterable[HostReport], key: Callable[[HostReport], Any]) -> d
 def _unusable(hosts: list[HostReport]) -> list[Finding]:
     """Hosts with GPUs that a framework cannot use (or that cannot even load it), grouped by cause."""
     findings = []
-    for name in FRAMEWORKS:
-        title = FRAMEWORK_TITLES[name]
+    for name in registry.ids():
+        title = registry.title(name)
 
         def cause(host: HostReport) -> tuple[str, str, str] | None:
             found = host.frameworks.get(name)
@@ -216,13 +215,12 @@ def _listed(names: list[str], most: int = 4) -> str:
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
-_DRIFT: tuple[tuple[str, Callable[[HostReport], str | None]], ...] = (
-    ("NVIDIA driver", lambda h: h.driver),
-    ("PyTorch", lambda h: _version(h, "pytorch")),
-    ("TensorFlow", lambda h: _version(h, "tensorflow")),
-    ("PyTorch's CUDA build", lambda h: _cuda(h, "pytorch")),
-    ("TensorFlow's CUDA build", lambda h: _cuda(h, "tensorflow")),
-)
+def _drifting() -> list[tuple[str, Callable[[HostReport], str | None]]]:
+    """What must match across hosts: the driver, then each framework's version, then its CUDA build."""
+    known = registry.known()
+    return [("NVIDIA driver", lambda h: h.driver),
+            *((f.title, lambda h, name=f.id: _version(h, name)) for f in known),
+            *((f"{f.title}'s CUDA build", lambda h, name=f.id: _cuda(h, name)) for f in known)]
 
 
 def _version(host: HostReport, name: str) -> str | None:
@@ -237,7 +235,7 @@ def _cuda(host: HostReport, name: str) -> str | None:
 
 def _drift(hosts: list[HostReport]) -> list[Finding]:
     findings = []
-    for what, value in _DRIFT:
+    for what, value in _drifting():
         groups = _grouped(hosts, value)
         if len(groups) < 2:
             continue
@@ -255,8 +253,8 @@ def _drift(hosts: list[HostReport]) -> list[Finding]:
 
 def _missing(hosts: list[HostReport]) -> list[Finding]:
     findings = []
-    for name in FRAMEWORKS:
-        title = FRAMEWORK_TITLES[name]
+    for name in registry.ids():
+        title = registry.title(name)
         missing = [h for h in hosts if h.frameworks.get(name) is not None and h.frameworks[name].status == "missing"]
         if not missing:
             continue

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from fwguide.rulebook.names import FRAMEWORK_TITLES
+from fwguide import frameworks
 from fwguide.rulebook.schema import Compute, InstallOption
 
 __all__ = ["InstallChoice", "InstalledBuild", "choose_install", "newer_than_checked", "version_tuple"]
@@ -186,7 +186,7 @@ def choose_install(table: Sequence[InstallOption], framework: str, *, os: str, c
         else:
             assumed.append("the ROCm release was not known: put yours (e.g. 7.2) in the repo.radeon.com folder name")
     command, replaces = _replacement(option, command, installed)
-    checked = f"{FRAMEWORK_TITLES.get(framework, framework)} {option.checked.version} on " \
+    checked = f"{frameworks.title(framework)} {option.checked.version} on " \
               f"{option.checked.date.isoformat()}" if option.checked else ""
     return InstallChoice(
         framework=framework, os=os_name, compute=option.compute, command=command, source=option.source,
@@ -232,7 +232,7 @@ def newer_than_checked(table: Sequence[InstallOption], installed: dict[str, str]
             continue
         newest = max(checked, key=lambda c: version_tuple(c.version))
         if version_tuple(version) > version_tuple(newest.version):
-            name = FRAMEWORK_TITLES.get(framework, framework)
+            name = frameworks.title(framework)
             found.append(f"install table: {name} {version} is installed, newer than {newest.version}, the release "
                          f"its {name} entries were checked against ({newest.date.isoformat()}); check the commands "
                          "against the current install pages")

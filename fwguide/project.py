@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fwguide.project_deps import requirement_names
-from fwguide.rulebook.names import FRAMEWORK_TITLES
+from fwguide import frameworks
+from fwguide.frameworks import DECISION
 
 MAX_FILES = 3000  # files read: code, notebooks, dependency and environment files
 MAX_SECONDS = 0.3
@@ -33,21 +34,19 @@ _ENV_MARKERS = ("pyvenv.cfg", "conda-meta")  # a folder holding one of these is 
 _PROJECT_FILES = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "environment.yml", "environment.yaml",
                             "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock"})
 
-FAMILIES = tuple(FRAMEWORK_TITLES)
-_LABEL = FRAMEWORK_TITLES
+FAMILIES = DECISION  # the frameworks whose code and dependencies answer `existing_code`
+_LABEL = {f: frameworks.title(f) for f in FAMILIES}
+# Other families a project may show: Keras (counted by its backend), JAX, and plain numerical code.
 _MODULES = {
-    "torch": "pytorch", "torchvision": "pytorch", "torchaudio": "pytorch", "torchtext": "pytorch",
-    "lightning": "pytorch", "pytorch_lightning": "pytorch",
-    "tensorflow": "tensorflow", "tf_keras": "tensorflow", "tensorflow_hub": "tensorflow",
-    "tensorflow_datasets": "tensorflow", "tflite_runtime": "tensorflow",
+    **{module: f.id for f in map(frameworks.get, FAMILIES) for module in f.imports},
     "keras": "keras", "jax": "jax", "numpy": "numpy", "scipy": "numpy", "pandas": "numpy", "sklearn": "numpy",
 }
 _PACKAGES = {
-    "torch": "pytorch", "torchvision": "pytorch", "torchaudio": "pytorch", "torchtext": "pytorch",
-    "pytorch": "pytorch", "pytorch-cuda": "pytorch", "pytorch-lightning": "pytorch", "lightning": "pytorch",
-    "tf-keras": "tensorflow", "tf-nightly": "tensorflow", "tflite-runtime": "tensorflow",
+    **{name: f.id for f in map(frameworks.get, FAMILIES) for name in f.requirements if not name.endswith("-")},
     "keras": "keras", "jax": "jax",
 }
+_PACKAGE_PREFIXES = tuple((name, f.id) for f in map(frameworks.get, FAMILIES) for name in f.requirements
+                          if name.endswith("-"))
 # Keras 3 backends, and the framework each one counts for (None: neither of the two).
 _BACKENDS = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": None, "numpy": None, "openvino": None}
 
@@ -123,9 +122,8 @@ def _kind(name: str, folder_name: str) -> str | None:
 
 def _package_family(name: str) -> str | None:
     name = name.lower().replace("_", "-")
-    if name == "tensorflow" or name.startswith("tensorflow-"):
-        return "tensorflow"
-    return _PACKAGES.get(name)
+    return _PACKAGES.get(name) or next((family for prefix, family in _PACKAGE_PREFIXES if name.startswith(prefix)),
+                                       None)
 
 
 def _modules(data: bytes, pattern: bytes) -> set[str]:

@@ -27,11 +27,12 @@ from collections.abc import Mapping
 
 import msgspec
 
-from fwguide.rulebook.names import FACTS_KEY, FRAMEWORK_TITLES, PROBE_FACTS
+from fwguide import frameworks
+from fwguide.rulebook.names import FACTS_KEY, PROBE_FACTS
 from fwguide.rulebook.schema import Category, Confidence, Framework, Rulebook, WeightRule, WhenValue, Winner
 
 AnswerValue = str | bool | list[str]
-FRAMEWORKS: tuple[Framework, Framework] = ("pytorch", "tensorflow")
+FRAMEWORKS: tuple[Framework, Framework] = frameworks.DECISION  # type: ignore[assignment]
 # The total points today's general verdicts share out before any answer counts.
 PRIOR_POINTS = 2.0
 # For each confidence level, strongest first: the least lead the answers alone must give the
@@ -97,7 +98,7 @@ def other(framework: Framework) -> Framework:
 
 
 def display_name(framework: str) -> str:
-    return FRAMEWORK_TITLES.get(framework, framework)
+    return frameworks.title(framework)
 
 
 def relative_margin(scores: Points) -> float:

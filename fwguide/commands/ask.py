@@ -238,7 +238,7 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
 def _probed_step(rulebook: Rulebook, framework: Framework, step: InstallStep,
                  probe_report: ProbeReport) -> InstallStep:
     """The next step chosen from what the probe found: driver, GPU generation, ROCm release, the build installed now."""
-    from fwguide.probe.install import install_for
+    from fwguide.probe.diagnose import install_for
 
     if probe_report.machine.os != step.os:  # the answers describe another machine than this one
         return step

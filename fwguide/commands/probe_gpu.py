@@ -1,4 +1,4 @@
-"""`fwguide probe-gpu`: what this machine offers each framework, probed with both."""
+"""`fwguide probe-gpu`: what this machine offers each framework, each probed in its own worker."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
+from fwguide import frameworks as registry
 from fwguide.errors import ExitCode, FwguideError
-
-FRAMEWORK_IDS = {"torch": "pytorch", "tensorflow": "tensorflow"}
 
 
 def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], timeout: float, bench: bool,
@@ -19,14 +18,14 @@ def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], time
     from fwguide.render.console import detect
 
     terminal = detect()
-    asked = list(dict.fromkeys(FRAMEWORK_IDS[f] for f in frameworks))
+    asked = [found.id for found in map(registry.find, frameworks) if found is not None]
     live = None
     if terminal.progress:  # progress only for a person watching; rich is not even imported otherwise
         from fwguide.render.probe import ProgressView
 
         live = ProgressView()
     with live or nullcontext():
-        report = run_probe(pythons=[str(p) for p in pythons], frameworks=asked or ("pytorch", "tensorflow"),
+        report = run_probe(pythons=[str(p) for p in pythons], frameworks=list(frameworks) or None,
                            timeout=timeout, bench=bench, refresh=refresh, on_progress=live.update if live else None)
     if json_out:
         from fwguide.render.jsonout import print_json

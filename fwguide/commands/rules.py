@@ -16,13 +16,13 @@ def _installed_versions() -> dict[str, str]:
     """The framework versions installed beside fwguide, from package metadata (no framework import)."""
     from importlib import metadata
 
-    from fwguide.probe.install import DISTRIBUTIONS
+    from fwguide import frameworks
 
     found = {}
-    for framework, names in DISTRIBUTIONS.items():
-        for name in names:
+    for framework in frameworks.known():
+        for name in framework.distributions:
             try:
-                found[framework] = metadata.version(name)
+                found[framework.id] = metadata.version(name)
                 break
             except metadata.PackageNotFoundError:
                 continue

@@ -27,17 +27,19 @@ __all__ = [
 ]
 
 
-def run_probe(*, pythons: Sequence[str] = (), frameworks: Sequence[str] = ("pytorch", "tensorflow"),
+def run_probe(*, pythons: Sequence[str] = (), frameworks: Sequence[str] | None = None,
               timeout: float = 120.0, bench: bool = True, refresh: bool = False,
               on_progress: Callable[[str, str], None] | None = None) -> ProbeReport:
     """Probe the machine and each framework (in each interpreter of `pythons`, or this one).
 
+    `frameworks` are ids or aliases of fwguide.frameworks (default: every registered one).
     `on_progress(label, state)` is called from worker threads as each framework moves on.
     Raises FwguideError for bad input (an interpreter that is not a Python, a bad timeout).
     """
-    from fwguide.probe.orchestrator import probe
+    from fwguide import frameworks as registry
+    from fwguide.probe.run import probe
 
-    return probe(pythons, frameworks, timeout, bench, refresh, on_progress)
+    return probe(pythons, frameworks or registry.ids(), timeout, bench, refresh, on_progress)
 
 
 class ProbeHandle:
@@ -53,10 +55,11 @@ class ProbeHandle:
         self._thread.start()
 
     def _run(self, python: str | None, bench: bool, timeout: float) -> None:
-        from fwguide.probe.orchestrator import probe
+        from fwguide.frameworks import DECISION
+        from fwguide.probe.run import probe
 
-        try:
-            self._report = probe([python] if python else [], ("pytorch", "tensorflow"), timeout, bench, False,
+        try:  # the two frameworks the recommendation is about
+            self._report = probe([python] if python else [], DECISION, timeout, bench, False,
                                  cancel=self._cancel)
         except Exception as exc:  # FwguideError, ProbeCancelled, or a bug: the caller goes on without a report
             self.error = exc

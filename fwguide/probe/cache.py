@@ -3,7 +3,7 @@
 A framework's result is keyed by the interpreter, the framework's installed files
 (dist-info folders and package stats, see interpreter.framework_signature), the
 GPU drivers and visible devices (machine.driver_signature), the environment
-variables that change what a framework sees, the worker script (and common.py) and fwguide's
+variables that change what a framework sees, the worker script (and fwguide_worker.py) and fwguide's
 version. Computing a key costs a few stat calls, no subprocess. Each file holds its
 whole key and is used only if the key matches to the letter (the file name is just a
 checksum of it; see fwguide.cache). Files are written only once a whole probe has finished.
@@ -15,11 +15,11 @@ import os
 
 import msgspec
 
-from fwguide import __version__
+from fwguide import __version__, frameworks
 from fwguide.cache import KeyedCache
 from fwguide.probe.interpreter import Interpreter, framework_signature
 from fwguide.probe.model import FrameworkReport, MachineInfo
-from fwguide.probe.workers import COMMON, SCRIPTS
+from fwguide.probe.workers import COMMON
 
 # Variables that change what a framework finds or how fast it runs (HSA_OVERRIDE_GFX_VERSION picks ROCm
 # kernels, OMP_/MKL_ thread counts move the benchmark).
@@ -43,7 +43,7 @@ _MACHINES: KeyedCache[MachineInfo] = KeyedCache("probe/machine", MachineInfo, ma
 
 
 def result_key(interpreter: Interpreter, framework: str, bench: bool, drivers: str) -> str:
-    scripts = [path.stat() for path in (SCRIPTS[framework], COMMON)]
+    scripts = [path.stat() for path in (frameworks.get(framework).worker, COMMON)]
     return "\n".join([
         __version__, framework, f"bench={bench}", drivers, framework_signature(interpreter, framework),
         *(f"{s.st_size}:{s.st_mtime_ns}" for s in scripts), *_environment(),

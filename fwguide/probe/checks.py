@@ -13,9 +13,9 @@ from typing import Literal
 
 import msgspec
 
+from fwguide import frameworks
 from fwguide.probe import interpreter
 from fwguide.probe.model import WorkerChecks
-from fwguide.probe.results import DISPLAY_NAMES
 from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads, stop_group
 from fwguide.rulebook.schema import Check
 
@@ -79,7 +79,7 @@ def _result(check: Check, status: str, detail: str, version: str | None = None) 
 
 def _ask_worker(python: str, framework: str, checks: list[Check], timeout: float,
                 cancel: threading.Event) -> list[CheckResult]:
-    name = DISPLAY_NAMES[framework]
+    name = frameworks.title(framework)
     request = {"mode": "checks", "checks": [{"check": c.check, "target": c.target} for c in checks]}
     worker = None
     try:

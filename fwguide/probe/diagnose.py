@@ -1,7 +1,8 @@
 """Diagnosis: what stands between this machine's hardware and each framework, with the fix.
 
 Pure: it reads the facts (machine, framework reports, the rulebook's install table)
-and returns findings; it runs nothing and prints nothing.
+and returns findings; it runs nothing and prints nothing. The install command a fix
+names comes from the probe's facts handed to fwguide.install (`install_for`).
 """
 
 from __future__ import annotations
@@ -9,16 +10,80 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from fwguide.install import version_tuple
-from fwguide.probe.install import fix_text, install_for, oldest_capability
+from fwguide import frameworks
+from fwguide.install import InstallChoice, InstalledBuild, choose_install, version_tuple
 from fwguide.probe.model import Diagnosis, Environment, FrameworkReport, MachineInfo
-from fwguide.probe.results import DISPLAY_NAMES
-from fwguide.rulebook.schema import InstallOption
+from fwguide.rulebook.schema import Compute, InstallOption
 
-_MODULES = {"pytorch": "torch", "tensorflow": "tensorflow"}
 _ORDER = {"problem": 0, "warning": 1, "info": 2}
 LAST_WINDOWS_GPU_TENSORFLOW = (2, 10)
 MPS_MACOS = (14, 0)  # PyTorch's mps device needs macOS 14+ (pytorch/pytorch#163515)
+
+
+# --- the install command for a framework on this machine -----------------------------------
+
+_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "x64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
+
+
+def best_compute(machine: MachineInfo) -> Compute:
+    """The compute platform this machine's hardware calls for."""
+    if machine.nvidia.gpus:
+        return "cuda"
+    if machine.amd.gpus and machine.amd.rocm_driver:
+        return "rocm"
+    if machine.apple.apple_silicon:
+        return "mps"
+    return "cpu"
+
+
+def _arch(machine: MachineInfo) -> str | None:
+    if machine.apple.apple_silicon:
+        return "arm64"  # also under Rosetta, where Python reports x86_64
+    return _ARCH.get(machine.arch.lower())
+
+
+def oldest_capability(machine: MachineInfo, report: FrameworkReport | None = None) -> str | None:
+    """The lowest compute capability among the GPUs in use: the one a build must still have kernels for."""
+    found = [g.compute_capability for g in machine.nvidia.gpus if g.visible and g.compute_capability]
+    if not found and report is not None:
+        found = [d.compute_capability for d in report.devices if d.kind == "cuda" and d.compute_capability]
+    return min(found, key=version_tuple) if found else None
+
+
+def installed_build(report: FrameworkReport | None) -> InstalledBuild | None:
+    """What is installed now, from the framework's own report; None when it is not installed."""
+    if report is None or report.status not in ("ok", "import-error"):
+        return None
+    known = frameworks.find(report.framework)
+    names = known.distributions if known else ()
+    package = next((n for n in names if n in report.packages), names[-1] if names else report.framework)
+    build = report.build
+    return InstalledBuild(package=package, version=report.version or "", flavour=build.flavour if build else "",
+                          cuda=build.cuda if build else None)
+
+
+def install_for(options: Sequence[InstallOption], framework: str, machine: MachineInfo,
+                report: FrameworkReport | None = None, compute: Compute | None = None) -> InstallChoice | None:
+    """The install command for `framework` on this machine (for `compute`, default what the hardware calls for)."""
+    known = frameworks.find(framework)
+    return choose_install(
+        options, known.install_id if known else framework, os=machine.os, compute=compute or best_compute(machine),
+        arch=_arch(machine),
+        cuda_driver=machine.nvidia.cuda_driver_version if machine.nvidia.status == "ok" else None,
+        compute_capability=oldest_capability(machine, report), rocm_version=machine.amd.rocm_version,
+        installed=installed_build(report),
+    )
+
+
+def fix_text(choice: InstallChoice | None, lead: str) -> str:
+    """`lead: command`, with what replacing the installed build involves and what the machine still lacks."""
+    if choice is None:
+        return ""
+    extra = choice.because + [choice.replaces] * bool(choice.replaces) + choice.warnings
+    return f"{lead}: {choice.command}" + (f" ({'; '.join(extra)})" if extra else "")
+
+
+# --- findings ---------------------------------------------------------------------------------
 
 
 def diagnose(machine: MachineInfo, environments: Sequence[Environment],
@@ -70,9 +135,10 @@ def _machine(machine: MachineInfo) -> Iterator[Diagnosis]:
 
 
 def _framework(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption]) -> list[Diagnosis]:
-    name = DISPLAY_NAMES[report.framework]
+    name = frameworks.title(report.framework)
     tag = {"framework": report.framework, "python": report.python}
-    probe_it = f"run `{report.python} -c \"import {_MODULES[report.framework]}\"` to see"
+    known = frameworks.find(report.framework)
+    probe_it = f"run `{report.python} -c \"import {known.module if known else report.framework}\"` to see"
     if report.status == "missing":
         fix = f"install it: {report.install_command}" if report.install_command else ""
         return [Diagnosis(severity="info", code="not-installed", message=f"{name} is not installed for {report.python}",
@@ -96,7 +162,7 @@ def _framework(machine: MachineInfo, report: FrameworkReport, installs: Sequence
 
 
 def _gpu_findings(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption]) -> Iterator[dict]:
-    name, version = DISPLAY_NAMES[report.framework], report.version or "?"
+    name, version = frameworks.title(report.framework), report.version or "?"
     flavour = report.build.flavour if report.build else "cpu"
     kinds = {d.kind for d in report.accelerators}
     visible = [g for g in machine.nvidia.gpus if g.visible]
@@ -119,7 +185,7 @@ def _gpu_findings(machine: MachineInfo, report: FrameworkReport, installs: Seque
 
 def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption],
                    gpu_count: int) -> Iterator[dict]:
-    name, version = DISPLAY_NAMES[report.framework], report.version or "?"
+    name, version = frameworks.title(report.framework), report.version or "?"
     build = report.build
     flavour = build.flavour if build else "cpu"
     gpus = f"the driver reports {gpu_count} NVIDIA GPU(s)"
@@ -171,7 +237,7 @@ def _no_kernels(machine: MachineInfo, report: FrameworkReport, installs: Sequenc
         return
     lowest = min(needs, key=version_tuple)
     if version_tuple(capability) < version_tuple(lowest):
-        name = DISPLAY_NAMES[report.framework]
+        name = frameworks.title(report.framework)
         yield {"severity": "problem", "code": "gpu-too-old-for-build",
                "message": f"{name} {report.version} is built for CUDA {build.cuda}, whose builds have kernels for "
                           f"compute capability {lowest} and newer only; this GPU has {capability}",

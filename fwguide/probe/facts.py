@@ -6,6 +6,7 @@ import platform
 import sys
 from typing import Any
 
+from fwguide.frameworks import DECISION
 from fwguide.probe.model import ProbeReport
 
 
@@ -48,7 +49,7 @@ def probe_facts(report: ProbeReport) -> frozenset[str]:
     if machine.apple.apple_silicon:
         facts.add("apple-silicon")
     environment = report.primary
-    for framework in ("pytorch", "tensorflow"):
+    for framework in DECISION:
         found = environment.framework(framework) if environment else None
         if found is not None and found.status == "missing":
             facts.add(f"{framework}-missing")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import msgspec
 
+from fwguide import frameworks
 from fwguide.cache import KeyedCache
 from fwguide.errors import FwguideError
 
@@ -25,12 +26,6 @@ _QUERY = (
     "'paths': [p for p in sys.path[1:] if p], "
     "'user_site': site.getusersitepackages() if site.ENABLE_USER_SITE else None}))" % _MARK
 )
-# Distribution names whose install or upgrade changes what a framework's worker finds.
-FRAMEWORK_PACKAGES: dict[str, tuple[str, ...]] = {
-    "pytorch": ("torch", "triton", "pytorch_triton", "nvidia_", "nvidia-"),
-    "tensorflow": ("tensorflow", "tf_keras", "tf-keras", "keras", "tf_nightly", "nvidia_", "nvidia-"),
-}
-_PACKAGE_DIRS = {"pytorch": "torch", "tensorflow": "tensorflow"}
 
 
 class Interpreter(msgspec.Struct, frozen=True):
@@ -179,8 +174,8 @@ def framework_signature(interpreter: Interpreter, framework: str) -> str:
     Installing something else leaves it alone. The search folders are fresh: a .pth file that
     adds a folder changes the interpreter's stamp, so `resolve` asks the interpreter again.
     """
-    prefixes = FRAMEWORK_PACKAGES[framework]
-    package_dir = _PACKAGE_DIRS[framework]
+    known = frameworks.get(framework)
+    prefixes, package_dir = known.package_prefixes, known.module.split(".")[0]
     lines = _identity(interpreter.path)
     for folder in interpreter.search_dirs:
         try:

@@ -13,7 +13,7 @@ import msgspec
 
 SCHEMA_VERSION = 1
 
-FrameworkId = Literal["pytorch", "tensorflow"]
+FrameworkId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]  # an id of fwguide.frameworks
 # ok: imported and probed · missing: not installed · import-error: installed but failed to import ·
 # timeout / crashed / bad-output / no-output / cancelled: the worker did not give a usable answer
 FrameworkStatus = Literal["ok", "missing", "import-error", "timeout", "crashed", "bad-output", "no-output", "cancelled"]
@@ -127,13 +127,9 @@ class WorkerPython(_WorkerData):
     machine: str = ""
 
 
-class WorkerProbe(_WorkerData):
-    kind: Literal["probe"]
-    protocol: int
-    framework: FrameworkId
-    python: WorkerPython
-    installed: bool
-    import_error: str | None = None
+class ProbedFields(msgspec.Struct, frozen=True, kw_only=True):
+    """What a worker found about its framework: carried over as is from WorkerProbe into FrameworkReport."""
+
     version: str | None = None
     build: WorkerBuild | None = None
     devices: list[WorkerDevice] = []
@@ -145,6 +141,15 @@ class WorkerProbe(_WorkerData):
     warnings: list[str] = []
     import_s: Amount | None = None
     device_init_s: Amount | None = None
+
+
+class WorkerProbe(ProbedFields, forbid_unknown_fields=True):
+    kind: Literal["probe"]
+    protocol: int
+    framework: FrameworkId
+    python: WorkerPython
+    installed: bool
+    import_error: str | None = None
 
 
 class WorkerMatmul(_WorkerData):
@@ -195,7 +200,7 @@ class Matmul(_Data):
     peak_device: str | None = None  # the devices.yaml entry the peak came from
 
 
-class FrameworkReport(_Data):
+class FrameworkReport(ProbedFields):
     framework: FrameworkId
     python: str
     status: FrameworkStatus
@@ -204,17 +209,6 @@ class FrameworkReport(_Data):
     python_version: str | None = None
     install_command: str | None = None
     install_note: str = ""
-    version: str | None = None
-    build: WorkerBuild | None = None
-    devices: list[WorkerDevice] = []
-    accelerator_error: str | None = None
-    memory_growth: WorkerMemoryGrowth | None = None
-    tf32_default: bool | None = None
-    packages: dict[str, str] = {}
-    env: dict[str, str] = {}
-    warnings: list[str] = []
-    import_s: float | None = None
-    device_init_s: float | None = None
     bench: list[Matmul] = []
     bench_status: str = "skipped"  # "ok", "skipped", or why it did not finish
     tf32_note: str = ""
@@ -247,8 +241,7 @@ class CapabilityCell(_Data):
 
 class Capability(_Data):
     feature: str
-    pytorch: CapabilityCell | None = None
-    tensorflow: CapabilityCell | None = None
+    frameworks: dict[str, CapabilityCell | None] = {}  # by framework id; None: probed, but does not apply
 
 
 class Environment(_Data):

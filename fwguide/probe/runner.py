@@ -15,7 +15,6 @@ from __future__ import annotations
 import atexit
 import os
 import queue
-import secrets
 import signal
 import subprocess
 import sys
@@ -27,7 +26,8 @@ from typing import Any
 
 import msgspec
 
-from fwguide.probe.workers import SCRIPTS
+from fwguide import frameworks
+from fwguide.probe.workers import COMMON
 from fwguide.safetext import clean, one_line
 
 _MAX_LINE = 1 << 20
@@ -108,17 +108,23 @@ def kill_all() -> None:
 atexit.register(kill_all)
 
 
+def _worker_env() -> dict[str, str]:
+    """This environment, with the folder of the workers' shared protocol first on PYTHONPATH."""
+    paths = [str(COMMON.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 class WorkerProcess:
     """A running worker. `next_frame()` waits for its next result; `kill()` ends it and its children."""
 
     def __init__(self, python: str, framework: str, request: dict[str, Any], cancel: threading.Event):
-        self.nonce = secrets.token_hex(8)
+        self.nonce = os.urandom(8).hex()
         self.cancelled = cancel
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=_TAIL_LINES)
         self._stray: list[str] = []  # stdout lines outside any frame
-        self.proc = _spawn([python, str(SCRIPTS[framework])], cancel, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE)
+        self.proc = _spawn([python, str(frameworks.get(framework).worker)], cancel, env=_worker_env(),
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         threading.Thread(target=self._read_stdout, daemon=True, name=f"fwguide-{framework}-out").start()
         self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True, name=f"fwguide-{framework}-err")
         self._stderr_reader.start()

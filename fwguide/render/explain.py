@@ -13,10 +13,10 @@ from typing import Any
 
 from fwguide.render.console import Terminal
 from fwguide.render.layout import BLANK, Block, Box, Code, Heading, Table, show, text
-from fwguide.rulebook.names import FRAMEWORK_TITLES
+from fwguide import frameworks
 from fwguide.rulebook.schema import Category, Rulebook
 
-FRAMEWORK_NAMES = {**FRAMEWORK_TITLES, "tie": "tie", None: "-"}
+FRAMEWORK_NAMES = {**{f: frameworks.title(f) for f in frameworks.DECISION}, "tie": "tie", None: "-"}
 KIND_NAMES = {"article": "article", "article-note": "article note", "new": "new since 2017"}
 _WINNER_STYLE = {"PyTorch": "bold #ee4c2c", "TensorFlow": "bold #ff8f00", "tie": "bold cyan", "-": "dim", "note": "dim"}
 _STATUS = {"pass": "pass", "fail": "FAIL", "error": "error", "skip": "skip", "n/a": "n/a"}

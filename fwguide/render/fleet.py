@@ -7,10 +7,13 @@ from collections import Counter
 from fwguide.fleet import Finding, Fleet, FrameworkOnHost, HostReport
 from fwguide.render.console import Terminal
 from fwguide.render.layout import BLANK, Block, Heading, Table, show as draw, text
-from fwguide.rulebook.names import FRAMEWORK_TITLES
+from fwguide import frameworks
 
-HEADER = ("Host", "GPUs", "Driver", *FRAMEWORK_TITLES.values(), "Probed")
 _SEVERITY = {"problem": ("problem: ", "bold red"), "warning": ("warning: ", "yellow"), "info": ("note: ", "dim")}
+
+
+def header() -> tuple[str, ...]:
+    return ("Host", "GPUs", "Driver", *(f.title for f in frameworks.known()), "Probed")
 
 
 def gpus_cell(host: HostReport) -> str:
@@ -44,7 +47,7 @@ def probed_cell(host: HostReport) -> str:
 
 
 def rows(fleet: Fleet) -> list[tuple[str, ...]]:
-    return [(h.host, gpus_cell(h), driver_cell(h), *(framework_cell(h.frameworks.get(f)) for f in FRAMEWORK_TITLES),
+    return [(h.host, gpus_cell(h), driver_cell(h), *(framework_cell(h.frameworks.get(f)) for f in frameworks.ids()),
              probed_cell(h)) for h in fleet.hosts]
 
 
@@ -57,7 +60,7 @@ def summary(fleet: Fleet) -> str:
 
 
 def blocks(fleet: Fleet) -> list[Block]:
-    out: list[Block] = [Table(f"Fleet: {summary(fleet)}", HEADER, rows(fleet)), BLANK, Heading("Findings")]
+    out: list[Block] = [Table(f"Fleet: {summary(fleet)}", header(), rows(fleet)), BLANK, Heading("Findings")]
     if not fleet.findings:
         out.append(text("none: every host uses its GPUs with each installed framework, and versions match",
                         indent=2))
@@ -78,8 +81,8 @@ def _cell(value: str) -> str:
 
 
 def markdown(fleet: Fleet) -> str:
-    lines = [f"# Fleet: {summary(fleet)}", "", "| " + " | ".join(HEADER) + " |",
-             "|" + "---|" * len(HEADER)]
+    columns = header()
+    lines = [f"# Fleet: {summary(fleet)}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows(fleet)]
     lines += ["", "## Findings", ""]
     lines += [_finding_line(f) for f in fleet.findings] or ["- None: every host uses its GPUs with each installed "

@@ -14,12 +14,10 @@ import time
 from types import TracebackType
 from typing import Any
 
+from fwguide import frameworks
 from fwguide.probe.model import CapabilityCell, Environment, FrameworkReport, MachineInfo, Matmul, ProbeReport
 from fwguide.render.console import Terminal
 from fwguide.render.layout import BLANK, Block, Table, show
-from fwguide.rulebook.names import FRAMEWORK_TITLES
-
-NAMES = FRAMEWORK_TITLES
 _RUNNING = ("probing", "waiting to benchmark", "benchmarking")
 _STYLES = {"OK": "green", "NO": "red", "n/a": "dim", "none": "dim", "problem": "bold red", "warning": "yellow",
            "info": "cyan", "ok": "green", "hidden": "red", "grabs all": "red", "not installed": "yellow"}
@@ -105,11 +103,11 @@ def _environment(environment: Environment) -> list[Table]:
     chosen = f"{environment.chosen_by}; " if environment.chosen_by else ""
     title = (f"Frameworks in {environment.python} ({chosen}Python {environment.python_version or '?'}), "
              "as each reports itself")
-    tables = [Table(title, ("", *(NAMES[r.framework] for r in environment.frameworks)), rows, marks=_STYLES,
+    tables = [Table(title, ("", *(frameworks.title(r.framework) for r in environment.frameworks)), rows, marks=_STYLES,
                     stack="columns")]
     if names:  # a framework that is not installed has no capabilities to list
-        tables.append(Table("Capabilities", ("feature", *(NAMES[n] for n in names)),
-                            [(c.feature, *(_cell(getattr(c, n)) for n in names)) for c in environment.capabilities],
+        tables.append(Table("Capabilities", ("feature", *(frameworks.title(n) for n in names)),
+                            [(c.feature, *(_cell(c.frameworks.get(n)) for n in names)) for c in environment.capabilities],
                             marks=_STYLES))
     return tables
 
@@ -117,21 +115,21 @@ def _environment(environment: Environment) -> list[Table]:
 def _diagnoses(report: ProbeReport) -> Table:
     rows = []
     for d in report.diagnoses:
-        who = f"{NAMES[d.framework]}: " if d.framework else ""
+        who = f"{frameworks.title(d.framework)}: " if d.framework else ""
         rows.append((d.severity, who + d.message + (f"\nfix: {d.fix}" if d.fix else "")))
     return Table("Diagnosis", rows=rows, notes=[] if rows else ["No problems found."], notes_style="green", marks=_STYLES)
 
 
 def _benchmark(report: ProbeReport) -> Table | None:
-    frameworks = [r for e in report.environments for r in e.frameworks]
-    measured = [(r, m) for r in frameworks for m in r.bench]
+    reports = [r for e in report.environments for r in e.frameworks]
+    measured = [(r, m) for r in reports for m in r.bench]
     sizes = {m.size for _, m in measured}
-    rows = [(NAMES[r.framework], m.device_name, m.precision, f"{m.tflops_best:.3f}", f"{m.tflops_median:.3f}",
+    rows = [(frameworks.title(r.framework), m.device_name, m.precision, f"{m.tflops_best:.3f}", f"{m.tflops_median:.3f}",
              *([str(m.size)] if len(sizes) > 1 else []), f"{m.peak_tflops:g} ({m.peak_device})" if m.peak_tflops else "none",
              f"{m.share_of_peak:.0%}" if m.share_of_peak is not None else "n/a")
             for r, m in measured]
-    notes = sorted({r.tf32_note for r in frameworks if r.tf32_note})
-    notes += [f"{NAMES[r.framework]}: benchmark {r.bench_status}" for r in frameworks
+    notes = sorted({r.tf32_note for r in reports if r.tf32_note})
+    notes += [f"{frameworks.title(r.framework)}: benchmark {r.bench_status}" for r in reports
               if r.status == "ok" and r.bench_status not in ("ok", "skipped")]
     if not rows and not notes:
         return None

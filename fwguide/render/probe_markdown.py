@@ -7,21 +7,8 @@ driver's newest CUDA, the system toolkit, and the CUDA a framework was built wit
 
 from __future__ import annotations
 
-from fwguide.probe.install import DISTRIBUTIONS
+from fwguide import frameworks
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport
-from fwguide.rulebook.names import FRAMEWORK_TITLES
-
-# Where each framework answers each question (what the probe workers call).
-_SOURCES = {
-    "pytorch": {"version": "torch.__version__", "build": "torch.version.cuda / .hip, torch.backends.mps",
-                "cuda": "torch.version.cuda, torch.backends.cudnn.version()",
-                "devices": "torch.cuda.get_device_properties", "distribution": "package metadata"},
-    "tensorflow": {"version": "tf.__version__", "build": "tf.sysconfig.get_build_info()",
-                   "cuda": "tf.sysconfig.get_build_info()",
-                   "devices": "tf.config.list_physical_devices, get_device_details",
-                   "distribution": "package metadata"},
-}
-
 
 def _cell(text: object) -> str:
     """A value safe inside a Markdown table cell."""
@@ -68,7 +55,8 @@ def _machine_rows(machine: MachineInfo) -> list[tuple[object, ...]]:
 
 
 def _distribution(report: FrameworkReport) -> str:
-    names = DISTRIBUTIONS.get(report.framework, ())
+    known = frameworks.find(report.framework)
+    names = known.distributions if known else ()
     found = [f"{n} {report.packages[n]}" for n in names if n in report.packages]
     return ", ".join(found) or "-"
 
@@ -89,16 +77,17 @@ def _column(report: FrameworkReport) -> list[str]:
 def _environment(environment: Environment) -> list[str]:
     labels = ("version", "distribution", "build", "bundled CUDA / cuDNN", "devices it sees")
     keys = ("version", "distribution", "build", "cuda", "devices")
-    frameworks = environment.frameworks
-    columns = [_column(r) for r in frameworks]
+    reports = environment.frameworks
+    columns = [_column(r) for r in reports]
+    known = [frameworks.find(r.framework) for r in reports if r.status == "ok"]
     rows = []
     for index, (label, key) in enumerate(zip(labels, keys)):
-        sources = "; ".join(dict.fromkeys(_SOURCES[r.framework][key] for r in frameworks if r.status == "ok"))
+        sources = "; ".join(dict.fromkeys(f.source(key) for f in known if f is not None and f.source(key)))
         rows.append((label, *(column[index] for column in columns), sources or "-"))
     chosen = f"; {environment.chosen_by}" if environment.chosen_by else ""
     lines = [f"#### Python environment: `{environment.python}` (Python {environment.python_version or '?'}{chosen})", ""]
-    lines += _table(("", *(FRAMEWORK_TITLES[r.framework] for r in frameworks), "from"), rows)
-    notes = sorted({r.cache_note for r in frameworks if r.cached and r.cache_note})
+    lines += _table(("", *(frameworks.title(r.framework) for r in reports), "from"), rows)
+    notes = sorted({r.cache_note for r in reports if r.cached and r.cache_note})
     if notes:
         lines += ["", f"Framework results {notes[-1]}."]
     return lines
@@ -117,7 +106,7 @@ def probe_markdown(report: ProbeReport) -> str:
     if not report.diagnoses:
         lines.append("No problems found.")
     for diagnosis in report.diagnoses:
-        who = f"{FRAMEWORK_TITLES[diagnosis.framework]}: " if diagnosis.framework else ""
+        who = f"{frameworks.title(diagnosis.framework)}: " if diagnosis.framework else ""
         fix = f" Fix: {diagnosis.fix}" if diagnosis.fix else ""
         lines.append(f"- **{diagnosis.severity}** {who}{' '.join(diagnosis.message.split())}.{fix}")
     return "\n".join(lines) + "\n"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-# How each framework is named to people (ids are lower-case in the rulebook and JSON).
-FRAMEWORK_TITLES: dict[str, str] = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+from fwguide.frameworks import DECISION, PYTORCH, TENSORFLOW
 
 
 class CheckSpec(NamedTuple):
@@ -20,36 +19,33 @@ class CheckSpec(NamedTuple):
 
 CHECKS: dict[str, CheckSpec] = {
     "has_attr": CheckSpec(
-        ("pytorch", "tensorflow"), True,
+        DECISION, True,
         "a dotted name (module, function, class) exists, e.g. torch.fft.rfft",
     ),
     "version_at_least": CheckSpec(
-        ("pytorch", "tensorflow"), True, "the installed framework is at least this version",
+        DECISION, True, "the installed framework is at least this version",
     ),
     "eager_by_default": CheckSpec(
-        ("pytorch", "tensorflow"), False, "operations run immediately and return concrete values",
+        DECISION, False, "operations run immediately and return concrete values",
     ),
     "function_traces_graph": CheckSpec(
-        ("pytorch", "tensorflow"), False,
+        DECISION, False,
         "a Python function can be captured as a graph (torch.export / tf.function)",
     ),
-    "keras_is_v3": CheckSpec(("tensorflow",), False, "tf.keras is Keras 3 (multi-backend)"),
+    "keras_is_v3": CheckSpec((TENSORFLOW.id,), False, "tf.keras is Keras 3 (multi-backend)"),
     "memory_growth_default": CheckSpec(
-        ("tensorflow",), False, "whether TensorFlow would reserve all GPU memory by default",
+        (TENSORFLOW.id,), False, "whether TensorFlow would reserve all GPU memory by default",
     ),
-    "built_with_cuda": CheckSpec(("pytorch", "tensorflow"), False, "the build links CUDA"),
-    "mps_available": CheckSpec(("pytorch", "tensorflow"), False, "Apple GPU (Metal) is usable"),
+    "built_with_cuda": CheckSpec(DECISION, False, "the build links CUDA"),
+    "mps_available": CheckSpec(DECISION, False, "Apple GPU (Metal) is usable"),
     "module_importable": CheckSpec(
-        ("pytorch", "tensorflow"), True,
+        DECISION, True,
         "a module imports (e.g. torch.utils.tensorboard needs the tensorboard package)",
     ),
 }
 
 # Prefixes a `has_attr` / `module_importable` target may start with, per framework.
-TARGET_ROOTS: dict[str, tuple[str, ...]] = {
-    "pytorch": ("torch",),
-    "tensorflow": ("tensorflow", "tf", "keras"),
-}
+TARGET_ROOTS: dict[str, tuple[str, ...]] = {f.id: f.target_roots for f in (PYTORCH, TENSORFLOW)}
 
 # The `when` key under which a weight rule names probe facts instead of answers.
 FACTS_KEY = "facts"
@@ -64,6 +60,5 @@ PROBE_FACTS: dict[str, str] = {
     "gpu-both": "a GPU is usable from both frameworks here",
     "windows-native": "this is native Windows (not WSL2)",
     "apple-silicon": "this is an Apple Silicon Mac",
-    "pytorch-missing": "PyTorch is not installed in the probed environment",
-    "tensorflow-missing": "TensorFlow is not installed in the probed environment",
+    **{f"{f.id}-missing": f"{f.title} is not installed in the probed environment" for f in (PYTORCH, TENSORFLOW)},
 }

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fwguide.frameworks import DECISION
 from fwguide.rulebook.lookup import normalize_name
 from fwguide.rulebook.names import CHECKS, FACTS_KEY, PROBE_FACTS, TARGET_ROOTS
 from fwguide.rulebook.parse import Problem, dotted, locate, parse_path
@@ -186,7 +187,7 @@ def _check_alternative(alternative: Alternative, questions: dict[str, Question],
 
 
 def _check_install(rulebook: Rulebook, report: _Reporter) -> None:
-    for framework in ("pytorch", "tensorflow"):
+    for framework in DECISION:
         for os_name in ("linux", "windows", "macos"):
             if not any(o.framework == framework and os_name in o.os and o.compute == "cpu" for o in rulebook.install):
                 report.whole(rulebook.install, "install", f"no CPU install command for {framework} on {os_name} (the fallback)")

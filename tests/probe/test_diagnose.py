@@ -6,7 +6,7 @@ import msgspec
 import pytest
 
 from fwguide.probe import load_probe_json, machine_answers, probe_facts, probe_summary
-from fwguide.probe.capabilities import capabilities
+from fwguide.probe.report import capabilities
 from fwguide.probe.diagnose import diagnose
 from fwguide.probe.model import (
     AppleInfo, Environment, FrameworkReport, MachineInfo, NvidiaGpu, ProbeReport, WorkerBuild, WorkerDevice,
@@ -59,7 +59,8 @@ def test_recorded_gpu_machine_needs_no_fix_for_pytorch() -> None:
     assert set(RECORDED.facts) == {"gpu-nvidia", "tensorflow-missing"}  # TF absent: no claim it cannot use the GPU
     assert machine_answers(RECORDED) == {"os": "linux", "hardware": ["nvidia-gpu"]}
     cuda = next(c for c in RECORDED.environments[0].capabilities if c.feature == "NVIDIA GPU (CUDA)")
-    assert cuda.pytorch is not None and cuda.pytorch.ok is True and "H100" in cuda.pytorch.reason
+    cell = cuda.frameworks["pytorch"]
+    assert cell is not None and cell.ok is True and "H100" in cell.reason
 
 
 def test_recorded_facts_recompute_to_what_was_saved() -> None:
@@ -130,8 +131,9 @@ def test_both_frameworks_on_the_gpu() -> None:
     assert "gpu-both" in report.facts
     assert _codes(report, "warning") == {"tensorflow": {"grabs-gpu-memory"}}
     memory = next(c for c in report.environments[0].capabilities if c.feature.startswith("shares the GPU"))
-    assert memory.pytorch is not None and memory.pytorch.ok is True
-    assert memory.tensorflow is not None and memory.tensorflow.ok is False
+    torch_cell, tf_cell = memory.frameworks["pytorch"], memory.frameworks["tensorflow"]
+    assert torch_cell is not None and torch_cell.ok is True
+    assert tf_cell is not None and tf_cell.ok is False
 
 
 APPLE = replace(RECORDED.machine, os="macos", arch="arm64", nvidia=replace(RECORDED.machine.nvidia, status="absent", gpus=[]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fwguide.probe.model import Matmul, WorkerMatmul
-from fwguide.probe.peaks import find_peak, with_peak
+from fwguide.probe.report import find_peak, with_peak
 from fwguide.rulebook import load
 
 DEVICES = load().devices

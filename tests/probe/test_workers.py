@@ -15,25 +15,28 @@ import pytest
 
 from fwguide.probe.checks import run_checks
 from fwguide.probe.model import WorkerChecks, WorkerProbe
-from fwguide.probe.workers import COMMON, SCRIPTS
+from fwguide import frameworks
+from fwguide.probe.workers import COMMON
 from fwguide.rulebook import load
 from fwguide.rulebook.names import CHECKS
 from fwguide.rulebook.schema import Check
 
-MODULES = {"pytorch": "torch", "tensorflow": "tensorflow"}
+def _script(framework: str) -> Path:
+    return frameworks.get(framework).worker
 
 
 def _load(framework: str) -> ModuleType:
     """The worker as a module, without running it (its framework is imported only by main())."""
-    spec = importlib.util.spec_from_file_location(f"worker_{framework}", SCRIPTS[framework])
+    spec = importlib.util.spec_from_file_location(f"worker_{framework}", _script(framework))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(COMMON.parent))  # as the runner does through PYTHONPATH; the protocol takes it off again
     spec.loader.exec_module(module)
     return module
 
 
 def _run(python: Path | str, framework: str, request: dict, cwd: Path, extra_input: str = "") -> tuple[list[dict], str]:
-    proc = subprocess.run([str(python), str(SCRIPTS[framework])], input=json.dumps({**request, "nonce": "n1"}) + "\n" + extra_input,
+    proc = subprocess.run([str(python), str(_script(framework))], input=json.dumps({**request, "nonce": "n1"}) + "\n" + extra_input,
                           capture_output=True, text=True, timeout=300, cwd=cwd)
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
@@ -57,7 +60,7 @@ def _non_stdlib_imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
 def test_worker_is_self_contained_and_runs_on_python_3_9(framework: str) -> None:
-    assert _non_stdlib_imports(SCRIPTS[framework]) == {MODULES[framework]}
+    assert _non_stdlib_imports(_script(framework)) == {frameworks.get(framework).module, COMMON.stem}
     assert _non_stdlib_imports(COMMON) == set()
 
 

@@ -1,9 +1,9 @@
-"""The worker scripts, one per framework. They are run by path, never imported; each loads COMMON beside it."""
+"""The worker scripts, one per framework (each named in fwguide.frameworks), run by path and never imported.
+
+Every worker imports fwguide_worker.py, the protocol they share; the runner puts this
+folder on each worker's PYTHONPATH so that a worker kept elsewhere finds it too.
+"""
 
 from pathlib import Path
 
-SCRIPTS = {
-    "pytorch": Path(__file__).resolve().parent / "torch_worker.py",
-    "tensorflow": Path(__file__).resolve().parent / "tensorflow_worker.py",
-}
-COMMON = Path(__file__).resolve().parent / "common.py"  # the code every worker shares
+COMMON = Path(__file__).resolve().parent / "fwguide_worker.py"

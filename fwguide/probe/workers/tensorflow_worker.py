@@ -4,29 +4,23 @@ Usage: PYTHON tensorflow_worker.py, with one JSON request line on stdin:
   {"mode": "probe", "bench": true, "nonce": "..."}   versions, devices, memory policy, then
                                                       (after a "go" line on stdin) a matmul benchmark
   {"mode": "checks", "checks": [{"check": ..., "target": ...}], "nonce": "..."}
-It imports only the standard library, tensorflow and common.py beside it (loaded by its
-file location), so any Python >= 3.9 runs it, with or without fwguide installed.
+It imports only the standard library, tensorflow and fwguide_worker.py (the protocol every worker
+shares, beside it), so any Python >= 3.9 runs it, with or without fwguide installed.
 TensorFlow's C++ logs are silenced; anything else it prints goes to stderr.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import time
 import warnings
 
+import fwguide_worker as common  # beside this file; the runner also puts its folder on PYTHONPATH
+
 FRAMEWORK = "tensorflow"
 GROWTH_FIX = ("call tf.config.experimental.set_memory_growth(gpu, True) for each GPU before first use, "
               "or set TF_FORCE_GPU_ALLOW_GROWTH=true")
-
-_here = os.path.dirname(os.path.abspath(__file__))
-if sys.path and os.path.abspath(sys.path[0] or ".") == _here:
-    sys.path.pop(0)  # this folder holds other workers, never the framework
-_spec = importlib.util.spec_from_file_location("fwguide_worker_common", os.path.join(_here, "common.py"))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)  # by file location: neither sys.path nor an installed fwguide picks it
 
 
 def _import_tensorflow():

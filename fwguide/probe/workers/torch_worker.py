@@ -4,27 +4,19 @@ Usage: PYTHON torch_worker.py, with one JSON request line on stdin:
   {"mode": "probe", "bench": true, "nonce": "..."}   versions, devices, then (after a "go"
                                                       line on stdin) a matmul benchmark
   {"mode": "checks", "checks": [{"check": ..., "target": ...}], "nonce": "..."}
-It imports only the standard library, torch and common.py beside it (loaded by its file
-location), so any Python >= 3.9 runs it, with or without fwguide installed. Everything
+It imports only the standard library, torch and fwguide_worker.py (the protocol every
+worker shares), so any Python >= 3.9 runs it, with or without fwguide installed. Everything
 torch prints goes to stderr.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 import time
 import warnings
 
-FRAMEWORK = "pytorch"
+import fwguide_worker as common  # beside this file; the runner also puts its folder on PYTHONPATH
 
-_here = os.path.dirname(os.path.abspath(__file__))
-if sys.path and os.path.abspath(sys.path[0] or ".") == _here:
-    sys.path.pop(0)  # this folder holds other workers, never the framework
-_spec = importlib.util.spec_from_file_location("fwguide_worker_common", os.path.join(_here, "common.py"))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)  # by file location: neither sys.path nor an installed fwguide picks it
+FRAMEWORK = "pytorch"
 
 
 def _import_torch():

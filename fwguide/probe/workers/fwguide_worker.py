@@ -1,8 +1,10 @@
 """What every framework worker does the same way: the request loop, result frames, checks, timing.
 
-Each worker loads this file by its location (never through sys.path or the fwguide
-package), so it imports only the standard library and runs on any Python >= 3.9.
+A worker imports it as `fwguide_worker`: it sits beside the built-in workers, and the
+runner puts its folder on the PYTHONPATH of every worker it starts, so a worker kept
+elsewhere finds it too. It imports only the standard library and runs on any Python >= 3.9.
 A worker supplies what differs: its framework's import, probe, benchmark and checks.
+On import it takes the workers' folders off sys.path: they hold workers, never a framework.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import time
 import warnings
 
 PROTOCOL = 1
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and sys.argv and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(sys.argv[0])):
+    sys.path.pop(0)  # the running worker's own folder
+sys.path[:] = [p for p in sys.path if not p or os.path.abspath(p) != _HERE]
 CPU_SIZES = (1024, 2048)
 GPU_SIZES = (2048, 4096, 8192)
 SECONDS_PER_SIZE = {"cpu": 0.3, "gpu": 0.25}

@@ -1,0 +1,198 @@
+"""Turn what a worker said (or why it said nothing) into a FrameworkReport; add published peaks and the capability matrix."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Sequence
+
+import msgspec
+
+from fwguide import frameworks
+from fwguide.probe.diagnose import install_for
+from fwguide.probe.model import (
+    Capability, CapabilityCell, Environment, FrameworkReport, MachineInfo, Matmul, WorkerBench, WorkerDevice,
+    WorkerMatmul, WorkerProbe, ProbedFields,
+)
+from fwguide.rulebook.schema import DevicePeak, InstallOption
+
+
+def now_iso() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def cache_note(gathered_at: str, now: datetime.datetime | None = None) -> str:
+    """How old a cached result is, and how to get a fresh one: "cached 12 min ago; --refresh to probe again"."""
+    try:
+        then = datetime.datetime.fromisoformat(gathered_at)
+    except ValueError:
+        return "cached; --refresh to probe again"
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 120:
+        age = f"{minutes} min"
+    elif minutes < 48 * 60:
+        age = f"{minutes // 60} h"
+    else:
+        age = f"{minutes // (24 * 60)} days"
+    return f"cached {age} ago; --refresh to probe again"
+
+
+def _bench_device(devices: Sequence[WorkerDevice], label: str) -> WorkerDevice | None:
+    """The probed device a benchmark label names: cuda:0, mps, cpu, /GPU:0, /CPU:0."""
+    kind, _, index = label.strip("/").lower().replace(":", " ").partition(" ")
+    wanted_cpu = kind == "cpu"
+    candidates = [d for d in devices if (d.kind == "cpu") == wanted_cpu]
+    number = int(index) if index.isdigit() else 0
+    return next((d for d in candidates if d.index == number), candidates[0] if candidates else None)
+
+
+def _device_name(device: WorkerDevice | None, machine: MachineInfo) -> str:
+    if device is None:
+        return "unknown device"
+    if device.kind in ("mps", "gpu") and machine.apple.apple_silicon and machine.apple.chip:
+        return f"{machine.apple.chip} GPU"
+    return device.name
+
+
+def from_probe(python: str, probe: WorkerProbe, machine: MachineInfo, installs: Sequence[InstallOption]) -> FrameworkReport:
+    if not probe.installed:
+        status, reason = "missing", f"{frameworks.title(probe.framework)} is not installed for {python}"
+    elif probe.import_error:
+        status, reason = "import-error", f"importing it failed: {probe.import_error}"
+    else:
+        status, reason = "ok", ""
+    option = install_for(installs, probe.framework, machine) if status != "ok" else None
+    found = {name: getattr(probe, name) for name in ProbedFields.__struct_fields__}  # carried over as the worker said
+    return FrameworkReport(
+        framework=probe.framework, python=python, status=status, reason=reason,  # type: ignore[arg-type]
+        python_version=probe.python.version, install_command=option.command if option else None,
+        install_note=option.note if option else "", probed_at=now_iso(), **found,
+    )
+
+
+def add_bench(report: FrameworkReport, bench: WorkerBench, machine: MachineInfo,
+              peaks: Sequence[DevicePeak]) -> FrameworkReport:
+    results = []
+    for measured in bench.results:
+        device = _bench_device(report.devices, measured.device)
+        is_cpu = device is None or device.kind == "cpu"
+        results.append(with_peak(measured, _device_name(device, machine), peaks, is_cpu))
+    status = "ok" if bench.error is None else f"stopped early: {bench.error}"
+    return msgspec.structs.replace(report, bench=results, bench_status=status, tf32_note=bench.tf32_note)
+
+
+def from_failure(python: str, framework: str, status: str, reason: str, stderr_tail: list[str]) -> FrameworkReport:
+    """A framework whose worker gave no usable answer (timeout, crash, garbage, nothing)."""
+    return FrameworkReport(framework=framework, python=python, status=status,  # type: ignore[arg-type]
+                           reason=reason, stderr_tail=stderr_tail, probed_at=now_iso())
+
+
+# --- published peaks (rules/devices.yaml) beside measured matmul throughput -----------------
+
+# A name that goes on with one of these words is another product: "RTX 4090 Laptop GPU", "RTX 3080 Ti".
+VARIANT_WORDS = frozenset({"ti", "super", "d", "laptop", "mobile", "max-q", "pro", "max", "ultra"})
+
+
+def _matches(pattern: str, name: str) -> bool:
+    for found in re.finditer(re.escape(pattern.lower()), name):
+        before, after = name[:found.start()], name[found.end():]
+        if before[-1:].isalnum() or after[:1].isalnum():
+            continue  # "L4" is not in "L40S"
+        following = after.lstrip(" -_").split(" ")[0]
+        if following not in VARIANT_WORDS:
+            return True
+    return False
+
+
+def find_peak(devices: Sequence[DevicePeak], device_name: str) -> DevicePeak | None:
+    """The entry whose longest `match` piece occurs in the name as whole words ("H100 PCIe" beats "H100")."""
+    name = device_name.lower()
+    best: DevicePeak | None = None
+    best_length = 0
+    for device in devices:
+        for pattern in device.match:
+            if len(pattern) > best_length and _matches(pattern, name):
+                best, best_length = device, len(pattern)
+    return best
+
+
+def with_peak(measured: WorkerMatmul, device_name: str, devices: Sequence[DevicePeak], is_cpu: bool) -> Matmul:
+    """The measurement, with the device's published peak for its precision and the share reached."""
+    entry = None if is_cpu else find_peak(devices, device_name)
+    peak = entry.peaks.get(measured.precision) if entry else None
+    return Matmul(
+        device=measured.device, device_name=device_name, precision=measured.precision, size=measured.size,
+        sizes=measured.sizes, tflops_best=measured.tflops_best, tflops_median=measured.tflops_median,
+        samples=measured.samples, peak_tflops=peak,
+        share_of_peak=round(measured.tflops_best / peak, 4) if peak else None,
+        peak_device=entry.name if entry else None,
+    )
+
+
+# --- the capability matrix: feature x framework, OK / NO / n/a with a one-line reason -------
+
+Cell = Callable[[MachineInfo, FrameworkReport], CapabilityCell]
+
+
+def _imports(machine: MachineInfo, report: FrameworkReport) -> CapabilityCell:
+    if report.status == "ok":
+        return CapabilityCell(ok=True, reason=f"{report.version} ({report.build.label if report.build else '?'})")
+    short = {"missing": "not installed", "import-error": "fails to import", "timeout": "probe timed out"}
+    return CapabilityCell(ok=False, reason=short.get(report.status, f"probe failed ({report.status})"))
+
+
+def _gpu(kinds: set[str], present: Callable[[MachineInfo], bool], absent: str) -> Cell:
+    def cell(machine: MachineInfo, report: FrameworkReport) -> CapabilityCell:
+        devices = [d for d in report.devices if d.kind in kinds]
+        if devices:
+            return CapabilityCell(ok=True, reason=f"{len(devices)} x {devices[0].name}")
+        if not present(machine):
+            return CapabilityCell(ok=None, reason=absent)
+        return CapabilityCell(ok=False, reason=report.accelerator_error or f"sees no such GPU ({report.build.label if report.build else 'CPU'} build)")
+    return cell
+
+
+def _bf16(machine: MachineInfo, report: FrameworkReport) -> CapabilityCell:
+    accelerators = report.accelerators
+    if not accelerators:
+        return CapabilityCell(ok=None, reason="no usable GPU")
+    native = [d for d in accelerators if d.bf16]
+    if native:
+        return CapabilityCell(ok=True, reason=f"native on {native[0].name}")
+    return CapabilityCell(ok=False, reason=f"emulated on {accelerators[0].name} (compute capability below 8.0)")
+
+
+def _memory(machine: MachineInfo, report: FrameworkReport) -> CapabilityCell:
+    growth = report.memory_growth
+    if growth is not None and growth.grabs_all_memory is not None:
+        if growth.grabs_all_memory:
+            return CapabilityCell(ok=False, reason="reserves nearly all GPU memory (memory growth off)")
+        return CapabilityCell(ok=True, reason="memory growth is on")
+    if not report.accelerators:
+        default = "; by default it would reserve it all" if growth is not None else ""
+        return CapabilityCell(ok=None, reason=f"no usable GPU{default}")
+    return CapabilityCell(ok=True, reason="caching allocator takes memory as needed")
+
+
+FEATURES: list[tuple[str, Cell]] = [
+    ("installed and imports", _imports),
+    ("NVIDIA GPU (CUDA)", _gpu({"cuda"}, lambda m: bool(m.nvidia.gpus), "no NVIDIA GPU on this machine")),
+    ("AMD GPU (ROCm)", _gpu({"rocm"}, lambda m: bool(m.amd.gpus), "no AMD GPU on this machine")),
+    ("Apple GPU (Metal)", _gpu({"mps", "gpu"}, lambda m: m.apple.apple_silicon, "not an Apple Silicon Mac")),
+    ("native bf16 on the GPU", _bf16),
+    ("shares the GPU (memory on demand)", _memory),
+]
+
+
+def capabilities(machine: MachineInfo, environment: Environment) -> list[Capability]:
+    matrix = []
+    for feature, cell in FEATURES:
+        cells: dict[str, CapabilityCell | None] = {}
+        for report in environment.frameworks:
+            if feature != "installed and imports" and report.status != "ok":
+                cells[report.framework] = CapabilityCell(ok=None, reason="not usable here")
+            else:
+                cells[report.framework] = cell(machine, report)
+        matrix.append(Capability(feature=feature, frameworks=cells))
+    return matrix

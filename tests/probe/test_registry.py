@@ -1,0 +1,136 @@
+"""A third framework is one worker file and one registry entry: a stand-in is probed, shown and in JSON.
+
+The stand-in is a real module on PYTHONPATH (`fakeflow`), probed by a real worker script
+that speaks the shared protocol (fwguide_worker.py) from a folder of its own. fwguide runs
+for real in a subprocess that registers the stand-in before building its CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fwguide import frameworks
+from tests.conftest import NEUTRAL_CWD
+
+WORKER = '''
+import fwguide_worker as common
+
+FRAMEWORK = "fakeflow"
+
+
+def _import():
+    import fakeflow
+
+    return fakeflow
+
+
+def probe(fw, failure, import_s):
+    result = common.probe_header(FRAMEWORK, failure, ())
+    if fw is None:
+        return result
+    result.update(version=fw.__version__, build={"flavour": "cpu", "label": "CPU only"},
+                  devices=[{"kind": "cpu", "index": 0, "name": "CPU (stand-in)"}], import_s=round(import_s, 4))
+    return result
+
+
+def bench(fw, probe_result):
+    return {"kind": "bench", "results": [{"device": "cpu", "precision": "fp32", "size": 64, "sizes": [64],
+                                          "tflops_best": 0.5, "tflops_median": 0.4, "samples": 3}]}
+
+
+if __name__ == "__main__":
+    common.serve(FRAMEWORK, "fakeflow", _import, common.generic_checks("fakeflow"), probe, bench)
+'''
+
+LAUNCHER = '''
+import sys
+from pathlib import Path
+
+from fwguide import frameworks
+
+frameworks.register(frameworks.Framework(
+    id="fakeflow", title="FakeFlow", module="fakeflow", worker=Path(sys.argv.pop(1)), aliases=("fakeflow",),
+    distributions=("fakeflow",), package_prefixes=("fakeflow",), target_roots=("fakeflow",),
+))
+from fwguide.cli import main
+
+main()
+'''
+
+
+@pytest.fixture
+def stand_in(tmp_path: Path):
+    """Run fwguide with the stand-in registered; `installed` puts the fakeflow module on PYTHONPATH."""
+    site = tmp_path / "site" / "fakeflow"
+    site.mkdir(parents=True)
+    (site / "__init__.py").write_text('__version__ = "0.7.1"\n')
+    workers = tmp_path / "workers"
+    workers.mkdir()
+    (workers / "fakeflow_worker.py").write_text(WORKER)
+    launcher = tmp_path / "launch.py"
+    launcher.write_text(LAUNCHER)
+
+    def run(*args: str, installed: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "COLUMNS": "120", "PYTHONPATH": str(site.parent) if installed else ""}
+        return subprocess.run([sys.executable, str(launcher), str(workers / "fakeflow_worker.py"), *args],
+                              capture_output=True, text=True, timeout=300, env=env, cwd=NEUTRAL_CWD,
+                              stdin=subprocess.DEVNULL)
+
+    return run
+
+
+def _framework(report: dict, name: str) -> dict:
+    return next(f for f in report["environments"][0]["frameworks"] if f["framework"] == name)
+
+
+def test_stand_in_framework_is_probed_and_in_the_json(stand_in) -> None:
+    proc = stand_in("probe-gpu", "--json", "--refresh")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    report = json.loads(proc.stdout)
+    assert [f["framework"] for f in report["environments"][0]["frameworks"]] == ["pytorch", "tensorflow", "fakeflow"]
+    found = _framework(report, "fakeflow")
+    assert found["status"] == "ok" and found["version"] == "0.7.1" and found["build"]["label"] == "CPU only"
+    assert found["bench"][0]["tflops_best"] == 0.5 and found["bench_status"] == "ok"
+    cells = {c["feature"]: c["frameworks"] for c in report["environments"][0]["capabilities"]}
+    assert cells["installed and imports"]["fakeflow"]["ok"] is True
+    assert set(cells["installed and imports"]) == {"pytorch", "tensorflow", "fakeflow"}
+
+
+def test_stand_in_framework_is_rendered_beside_the_others(stand_in) -> None:
+    proc = stand_in("probe-gpu", "--no-bench", "--framework", "fakeflow")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    frameworks_table = proc.stdout.split("Frameworks in", 1)[1]
+    assert "FakeFlow" in frameworks_table and "0.7.1" in frameworks_table
+    assert "PyTorch" not in frameworks_table.split("Capabilities")[0]  # only the framework asked for was probed
+    markdown = stand_in("probe-gpu", "--no-bench", "--framework", "fakeflow", "--markdown").stdout
+    assert "| | FakeFlow | from |" in markdown.replace("|  |", "| |") and "0.7.1" in markdown
+
+
+def test_stand_in_framework_that_is_not_installed_gets_a_diagnosis(stand_in) -> None:
+    proc = stand_in("probe-gpu", "--json", "--no-bench", "--framework", "fakeflow", installed=False)
+    assert proc.returncode == 1, proc.stderr  # asked for by --framework and not usable
+    report = json.loads(proc.stdout)
+    assert _framework(report, "fakeflow")["status"] == "missing"
+    assert any(d["framework"] == "fakeflow" and "FakeFlow is not installed" in d["message"] for d in report["diagnoses"])
+
+
+def test_stand_in_framework_is_a_column_of_the_fleet(stand_in, tmp_path: Path) -> None:
+    saved = tmp_path / "one.json"
+    saved.write_text(stand_in("probe-gpu", "--json", "--no-bench").stdout)
+    proc = stand_in("fleet", str(saved), "--json")
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    host = json.loads(proc.stdout)["hosts"][0]
+    assert host["frameworks"]["fakeflow"]["version"] == "0.7.1"
+    assert "FakeFlow" in stand_in("fleet", str(saved)).stdout
+
+
+def test_registering_a_taken_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        frameworks.register(frameworks.PYTORCH._replace(id="pytorch2", aliases=("tf",)))
+    assert frameworks.ids() == ("pytorch", "tensorflow")

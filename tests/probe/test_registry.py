@@ -45,7 +45,7 @@ def bench(fw, probe_result):
 
 
 if __name__ == "__main__":
-    common.serve(FRAMEWORK, "fakeflow", _import, common.generic_checks("fakeflow"), probe, bench)
+    common.serve(FRAMEWORK, "fakeflow", _import, common.checks_in(globals(), "fakeflow"), probe, bench)
 '''
 
 LAUNCHER = '''

@@ -3,7 +3,8 @@
 A worker imports it as `fwguide_worker`: it sits beside the built-in workers, and the
 runner puts its folder on the PYTHONPATH of every worker it starts, so a worker kept
 elsewhere finds it too. It imports only the standard library and runs on any Python >= 3.9.
-A worker supplies what differs: its framework's import, probe, benchmark and checks.
+A worker supplies what differs: its framework's import, probe, benchmark and checks (functions
+named check_<name>, gathered by checks_in).
 On import it takes the workers' folders off sys.path: they hold workers, never a framework.
 """
 
@@ -264,6 +265,13 @@ def generic_checks(module, module_path=None):
         return ("pass" if ok else "fail"), "%s %s %s %s" % (module, fw.__version__, ">=" if ok else "<", target)
 
     return {"has_attr": has_attr, "module_importable": module_importable, "version_at_least": version_at_least}
+
+
+def checks_in(namespace, module, module_path=None):
+    """A worker's check table: the generic checks, and each function of `namespace` named check_<name>."""
+    found = {name[len("check_"):]: value for name, value in namespace.items()
+             if name.startswith("check_") and callable(value)}
+    return {**generic_checks(module, module_path), **found}
 
 
 def run_checks(framework, table, fw, failure, checks):

@@ -198,15 +198,7 @@ def check_mps_available(tf, target):
     return "fail", "no Metal GPU device: the installed tensorflow-metal plugin failed to load"
 
 
-CHECKS = {
-    **common.generic_checks("tensorflow", _module_path),
-    "eager_by_default": check_eager_by_default,
-    "function_traces_graph": check_function_traces_graph,
-    "keras_is_v3": check_keras_is_v3,
-    "memory_growth_default": check_memory_growth_default,
-    "built_with_cuda": check_built_with_cuda,
-    "mps_available": check_mps_available,
-}
+CHECKS = common.checks_in(globals(), "tensorflow", _module_path)
 
 
 if __name__ == "__main__":

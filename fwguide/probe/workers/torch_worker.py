@@ -207,13 +207,7 @@ def check_mps_available(torch, target):
     return "fail", "mps is %s" % ("built in but not usable here (needs Apple Silicon and macOS 12.3+)" if built else "not built into this torch")
 
 
-CHECKS = {
-    **common.generic_checks("torch"),
-    "eager_by_default": check_eager_by_default,
-    "function_traces_graph": check_function_traces_graph,
-    "built_with_cuda": check_built_with_cuda,
-    "mps_available": check_mps_available,
-}
+CHECKS = common.checks_in(globals(), "torch")
 
 
 if __name__ == "__main__":

@@ -240,11 +240,21 @@ def rules_calibrate(
     raise typer.Exit(command.calibrate(cases_file=cases, rules=rules, json_out=json_out, min_ratio=min_ratio))
 
 
+def _only(name: str) -> None:
+    """Declare to typer only the command about to run: it builds every declared command's options at each start."""
+    commands = [c for c in app.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name]  # type: ignore[union-attr]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if commands or groups:  # anything else (an option, a typo that deserves a suggestion) keeps them all
+        app.registered_commands, app.registered_groups = commands, groups
+
+
 def main() -> None:
     """Entry point: run the app, render FwguideError once, never show a traceback for user errors."""
     from fwguide.lifecycle import prepare
 
     prepare()
+    if len(sys.argv) > 1:
+        _only(sys.argv[1])
     try:
         app()
     except FwguideError as exc:

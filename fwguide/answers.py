@@ -7,8 +7,6 @@ value (`scale:` with nothing after it) leaves the question unanswered. `--save` 
 same format back: JSON for a .json file name, YAML otherwise.
 """
 
-from __future__ import annotations
-
 import io
 import json
 import re

@@ -9,8 +9,6 @@ than `keep_days`, beyond the newest `max_entries`, and temporary files left by a
 killed run. A cache that cannot be read or written only costs speed.
 """
 
-from __future__ import annotations
-
 import os
 import stat
 import time

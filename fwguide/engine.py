@@ -15,7 +15,8 @@ import msgspec
 from fwguide.install import InstallChoice, choose_install
 from fwguide.rulebook.schema import Alternative, Compute, Confidence, Framework, Question, Rulebook
 from fwguide.scoring import (  # re-exported: the engine's public vocabulary
-    FRAMEWORKS, AnswerValue, Contribution, HardConstraint, Points, Tally, display_name, match_when, other, tally,
+    FRAMEWORKS, AnswerValue, Contribution, HardConstraint, Points, Tally, display_name, match_rules, match_when, other,
+    tally, tally_matched,
 )
 
 __all__ = [
@@ -110,13 +111,16 @@ def what_would_change(answers: Mapping[str, AnswerValue], rulebook: Rulebook, fa
     Flips come first; within each group the change that moves the scores least comes first,
     since that is the answer the decision is most sensitive to.
     """
-    current = current or tally(answers, rulebook, facts)
+    matched = match_rules(answers, rulebook, facts)
+    current = current or tally_matched(rulebook, matched)
     ranked: list[tuple[bool, float, int, int, Change]] = []
     for order, question in enumerate(rulebook.questions):
         if question.id not in answers:
             continue
         for answer, phrase in _one_step(question, answers[question.id]):
-            changed = tally({**answers, question.id: answer}, rulebook, facts)
+            # Only the rules that read this answer can change: the others keep their outcome.
+            changed = tally_matched(rulebook, match_rules({**answers, question.id: answer}, rulebook, facts,
+                                                          matched, question.id))
             if changed.winner == current.winner and changed.confidence == current.confidence:
                 continue
             flips = changed.winner != current.winner

@@ -1,20 +1,20 @@
 """What a project folder already says about the framework question: imports in its code, dependencies it declares.
 
-Pure scanning with the standard library only (and fwguide's framework names), bounded in files and time, so `fwguide ask` can
-look at the folder before the first question without anyone noticing. Files are read as bytes
-and searched with regular expressions; nothing is imported, executed or parsed as TOML/YAML.
-Folders are walked breadth first, so the files that say most (top-level dependency files, the
-main package) are read before the bound can cut the scan short.
+Scanning bounded in files and time, so `fwguide ask` can look at the folder before the first
+question without anyone noticing. Files are read as bytes and searched with regular expressions;
+nothing is imported, executed or parsed as TOML/YAML. Folders are walked breadth first, so the
+files that say most (top-level dependency files, the main package) are read before the bound can
+cut the scan short. What each file said is remembered by its size and mtime (`scan_cached`), so
+the next run in the same folder reads only the files that changed.
 """
-
-from __future__ import annotations
 
 import os
 import re
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from fwguide.project_deps import requirement_names
 from fwguide import frameworks
@@ -60,8 +60,7 @@ _KERAS_JSON = rb'"backend"\s*:\s*"(\w+)"'
 _KERAS2 = r"(==|~=|<=?|\^)\s*2|<\s*3"
 
 
-@dataclass(frozen=True)
-class ProjectScan:
+class ProjectScan(msgspec.Struct, frozen=True):
     """What the scan of one folder found, and the answers it suggests with their evidence."""
 
     root: str
@@ -70,9 +69,9 @@ class ProjectScan:
     imports: dict[str, int]  # files importing each framework (Keras counted by its backend)
     declared: dict[str, list[str]]  # dependency files naming each framework
     keras_backend: str | None  # the Keras 3 backend the project sets, when it sets exactly one
-    answers: dict[str, str] = field(default_factory=dict)  # question id -> suggested choice
-    evidence: dict[str, list[str]] = field(default_factory=dict)  # question id -> why
-    notes: list[str] = field(default_factory=list)
+    answers: dict[str, str] = {}  # question id -> suggested choice
+    evidence: dict[str, list[str]] = {}  # question id -> why
+    notes: list[str] = []
 
     def to_json_dict(self) -> dict[str, object]:
         return {"path": self.root, "files_read": self.files_read, "complete": not self.stopped,
@@ -176,8 +175,22 @@ def _around(data: bytes, word: bytes, before: int = 120, after: int = 300) -> by
     return b"\n".join(pieces)
 
 
+class FileFindings(msgspec.Struct, frozen=True, array_like=True):
+    """What one file said, remembered with the size and mtime it had when it was read."""
+
+    size: int
+    mtime_ns: int
+    backends: list[str] = []  # Keras backends it sets
+    modules: list[str] = []  # framework-related top-level modules it imports
+    requirements: list[tuple[str, str]] = []  # (distribution, version spec) it declares
+
+
+_SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's tick: not remembered
+
+
 class _Scanner:
-    def __init__(self, root: Path, max_files: int, max_seconds: float):
+    def __init__(self, root: Path, max_files: int, max_seconds: float,
+                 remembered: dict[str, FileFindings] | None = None):
         self.root, self.max_files = root, max_files
         self.prefix = os.path.join(str(root), "")  # what to cut from a path to show it relative to the root
         self.deadline = time.perf_counter() + max_seconds
@@ -189,6 +202,9 @@ class _Scanner:
         self.declared: dict[str, dict[str, list[str]]] = {}  # family -> "direct"/"lock" -> files
         self.keras2_pin: str = ""
         self.backends: dict[str, set[str]] = {}  # backend -> files setting it
+        self.remembered = remembered or {}
+        self.findings: dict[str, FileFindings] = {}  # what to remember for the next scan, by path
+        self.now_ns = time.time_ns()
 
     def walk(self) -> None:
         folders = deque([self.root])
@@ -212,7 +228,7 @@ class _Scanner:
                         continue
                     kind = _kind(name, folder.name)
                     if kind is not None and entry.is_file():
-                        self._read(entry.path, kind)
+                        self._consider(entry, kind)
                 except OSError:
                     continue
 
@@ -224,27 +240,22 @@ class _Scanner:
                             "what it read counts")
         return bool(self.stopped)
 
-    def _read(self, path: str, kind: str) -> None:
-        data = _head(path, _CODE_BYTES if kind in ("code", "setup") else _BIG_BYTES)
+    def _consider(self, entry: os.DirEntry[str], kind: str) -> None:
+        info = entry.stat()
+        found = self.remembered.get(entry.path)
+        if found is None or (found.size, found.mtime_ns) != (info.st_size, info.st_mtime_ns):
+            found = _read(entry.path, kind, info.st_size, info.st_mtime_ns)
+        if self.now_ns - found.mtime_ns > _SETTLED_NS:
+            self.findings[entry.path] = found
         self.files_read += 1
-        where = path[len(self.prefix):]
-        if b"KERAS_BACKEND" in data or b"set_backend" in data:
-            for match in re.finditer(_BACKEND_SET, data):
-                self.backends.setdefault((match.group(1) or match.group(2)).decode().lower(), set()).add(where)
-        if kind == "keras-json":
-            for value in re.findall(_KERAS_JSON, data):
-                self.backends.setdefault(value.decode().lower(), set()).add(where)
-        if kind in ("code", "setup", "notebook") and b"import" in data:
-            if kind == "notebook":  # outputs (base64 images) fill most of a notebook: look around "import" only
-                modules = _modules(_around(data, b"import"), _NB_IMPORT)
-            else:
-                modules = _modules(_lines_with(data, b"import"), _PY_IMPORT)
-            modules = {m for m in modules if m in _MODULES}
-            if modules:
-                self.file_modules.append(modules)
-                self.module_files.update(modules)
+        where = entry.path[len(self.prefix):]
+        for backend in found.backends:
+            self.backends.setdefault(backend, set()).add(where)
+        if found.modules:
+            self.file_modules.append(set(found.modules))
+            self.module_files.update(found.modules)
         if kind not in ("code", "notebook", "keras-json", "env"):
-            self._declare(where, kind, requirement_names(kind, data.decode("utf-8", errors="replace")))
+            self._declare(where, kind, found.requirements)
 
     def _declare(self, where: str, kind: str, pairs: list[tuple[str, str]]) -> None:
         strength = "lock" if kind in ("lock", "pipfile-lock") else "direct"
@@ -259,10 +270,50 @@ class _Scanner:
                 self.keras2_pin = f"{where} pins keras {spec.strip()} (Keras 2 runs on TensorFlow)"
 
 
-def scan(root: Path, max_files: int = MAX_FILES, max_seconds: float = MAX_SECONDS) -> ProjectScan:
+def _read(path: str, kind: str, size: int, mtime_ns: int) -> FileFindings:
+    data = _head(path, _CODE_BYTES if kind in ("code", "setup") else _BIG_BYTES)
+    backends: set[str] = set()
+    if b"KERAS_BACKEND" in data or b"set_backend" in data:
+        backends.update((m.group(1) or m.group(2)).decode().lower() for m in re.finditer(_BACKEND_SET, data))
+    if kind == "keras-json":
+        backends.update(value.decode().lower() for value in re.findall(_KERAS_JSON, data))
+    modules: set[str] = set()
+    if kind in ("code", "setup", "notebook") and b"import" in data:
+        if kind == "notebook":  # outputs (base64 images) fill most of a notebook: look around "import" only
+            modules = _modules(_around(data, b"import"), _NB_IMPORT)
+        else:
+            modules = _modules(_lines_with(data, b"import"), _PY_IMPORT)
+    requirements = []
+    if kind not in ("code", "notebook", "keras-json", "env"):
+        requirements = requirement_names(kind, data.decode("utf-8", errors="replace"))
+    return FileFindings(size, mtime_ns, sorted(backends), sorted(m for m in modules if m in _MODULES), requirements)
+
+
+def scan(root: Path, max_files: int = MAX_FILES, max_seconds: float = MAX_SECONDS,
+         remembered: dict[str, FileFindings] | None = None) -> ProjectScan:
     """Scan `root` (bounded) and suggest `existing_code` / `experience` with the evidence for each."""
-    scanner = _Scanner(root, max_files, max_seconds)
+    return _conclude(_scan(root, max_files, max_seconds, remembered))
+
+
+def _scan(root: Path, max_files: int, max_seconds: float, remembered: dict[str, FileFindings] | None) -> _Scanner:
+    scanner = _Scanner(root, max_files, max_seconds, remembered)
     scanner.walk()
+    return scanner
+
+
+def scan_cached(root: Path) -> ProjectScan:
+    """`scan`, reading only the files that changed since the last scan of `root` (what each said is cached)."""
+    from fwguide import __version__
+    from fwguide.cache import KeyedCache
+
+    memo: KeyedCache[dict[str, FileFindings]] = KeyedCache("project", dict[str, FileFindings], max_bytes=4 << 20,
+                                                           max_entries=32)
+    code = os.stat(__file__)  # what a file says depends on how this module reads it
+    key = "\n".join([__version__, f"{code.st_size}:{code.st_mtime_ns}", str(root)])
+    remembered = memo.load(key) or {}
+    scanner = _scan(root, MAX_FILES, MAX_SECONDS, remembered)
+    if scanner.findings != remembered:
+        memo.store(key, scanner.findings)
     return _conclude(scanner)
 
 

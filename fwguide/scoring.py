@@ -110,19 +110,42 @@ def confidence_for(answer_lead: float, margin: float) -> Confidence:
     return next(level for level, lead, floor in CONFIDENCE_LEVELS if answer_lead >= lead and margin >= floor)
 
 
+Matched = tuple[Contribution, "HardConstraint | None"] | None  # one weight rule's outcome: None when it does not apply
+
+
 def tally(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str]) -> Tally:
-    contributions = list(_prior(rulebook))
-    hard: list[HardConstraint] = []
-    for category in rulebook.categories:
-        for rule in category.scoring.rules:
-            cause = match_when(rule.when, answers, facts)
-            if cause is None or _any_match(rule.unless, answers, facts):
-                continue
-            contribution = _from_rule(category, rule, cause)
-            contributions.append(contribution)
-            if rule.hard and contribution.winner != "tie":
-                hard.append(HardConstraint(category=category.id, framework=contribution.winner,
-                                           because=" ".join(rule.constraint.split()), cause=cause))
+    return tally_matched(rulebook, match_rules(answers, rulebook, facts))
+
+
+def match_rules(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str],
+                before: list[Matched] | None = None, changed: str | None = None) -> list[Matched]:
+    """Each weight rule's outcome, in rulebook order. Given the outcomes `before` one answer `changed`,
+    only the rules that read that answer are matched again."""
+    if before is not None and changed is not None:
+        again = _rules_reading(rulebook).get(changed, ())
+        outcomes = list(before)
+        for index in again:
+            category, rule = _rules(rulebook)[index]
+            outcomes[index] = _match(category, rule, answers, facts)
+        return outcomes
+    return [_match(category, rule, answers, facts) for category, rule in _rules(rulebook)]
+
+
+def _match(category: Category, rule: WeightRule, answers: Mapping[str, AnswerValue], facts: frozenset[str]) -> Matched:
+    cause = match_when(rule.when, answers, facts)
+    if cause is None or _any_match(rule.unless, answers, facts):
+        return None
+    contribution = _from_rule(category, rule, cause)
+    if not rule.hard or contribution.winner == "tie":
+        return contribution, None
+    return contribution, HardConstraint(category=category.id, framework=contribution.winner,  # type: ignore[arg-type]
+                                        because=" ".join(rule.constraint.split()), cause=cause)
+
+
+def tally_matched(rulebook: Rulebook, matched: list[Matched]) -> Tally:
+    """The scores, winner and confidence from the prior and the rules' outcomes (see match_rules)."""
+    contributions = list(_prior(rulebook)) + [m[0] for m in matched if m is not None]
+    hard = [m[1] for m in matched if m is not None and m[1] is not None]
     scores = Points(
         pytorch=round(sum(c.points.pytorch for c in contributions), _DIGITS),
         tensorflow=round(sum(c.points.tensorflow for c in contributions), _DIGITS),
@@ -190,6 +213,28 @@ def _split(winner: Winner, amount: float) -> Points:
 
 
 _last_prior: tuple[Rulebook | None, tuple[Contribution, ...]] = (None, ())
+_last_rules: tuple[Rulebook | None, list[tuple[Category, WeightRule]], dict[str, tuple[int, ...]]] = (None, [], {})
+
+
+def _rules(rulebook: Rulebook) -> list[tuple[Category, WeightRule]]:
+    return _indexed(rulebook)[1]
+
+
+def _rules_reading(rulebook: Rulebook) -> dict[str, tuple[int, ...]]:
+    """For each question id, the positions of the rules whose `when` or `unless` read it."""
+    return _indexed(rulebook)[2]
+
+
+def _indexed(rulebook: Rulebook) -> tuple[Rulebook | None, list[tuple[Category, WeightRule]], dict[str, tuple[int, ...]]]:
+    global _last_rules
+    if _last_rules[0] is not rulebook:
+        rules = [(category, rule) for category in rulebook.categories for rule in category.scoring.rules]
+        reading: dict[str, list[int]] = {}
+        for index, (_, rule) in enumerate(rules):
+            for key in {*rule.when, *rule.unless}:
+                reading.setdefault(key, []).append(index)
+        _last_rules = (rulebook, rules, {key: tuple(found) for key, found in reading.items()})
+    return _last_rules
 
 
 def _prior(rulebook: Rulebook) -> tuple[Contribution, ...]:

@@ -183,7 +183,7 @@ def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue],
             return None
         if not project.looks_like_project(folder):
             return None
-    scan = project.scan(folder.resolve())
+    scan = project.scan_cached(folder.resolve())
     if scan.stopped and "existing_code" not in scan.answers and "existing_code" not in given:
         sys.stderr.write(f"note: the project scan of {scan.root} {scan.stopped}; it found no framework code\n")
     return scan

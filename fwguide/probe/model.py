@@ -5,8 +5,6 @@
 worker that drifts from this shape is reported, never half-trusted.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 import msgspec

@@ -4,8 +4,6 @@ Each rulebook file is a mapping with any of the top-level keys of `RulebookFile`
 the loader merges the files of a folder (and a team overlay) into one `Rulebook`.
 """
 
-from __future__ import annotations
-
 import datetime
 from typing import Annotated, Literal, Union
 

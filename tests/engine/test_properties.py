@@ -13,7 +13,7 @@ from fwguide.engine import FRAMEWORKS, recommend
 from fwguide.rulebook import load
 from fwguide.rulebook.names import PROBE_FACTS
 from fwguide.rulebook.schema import Question
-from fwguide.scoring import confidence_for, relative_margin
+from fwguide.scoring import confidence_for, match_rules, relative_margin
 
 RULEBOOK = load()
 CATEGORY_IDS = {c.id for c in RULEBOOK.categories}
@@ -71,6 +71,16 @@ def test_every_answer_set_gives_a_consistent_recommendation(answers: dict, facts
     for change in result.what_would_change:
         again = recommend({**answers, change.question: change.answer}, RULEBOOK, facts)
         assert (again.recommendation, again.confidence) == (change.recommendation, change.confidence)
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers=ANSWER_SETS, facts=FACTS, data=st.data())
+def test_rematching_only_the_rules_that_read_a_changed_answer_equals_a_full_tally(
+        answers: dict, facts: frozenset[str], data: st.DataObject) -> None:
+    question = data.draw(st.sampled_from(RULEBOOK.questions))
+    changed = {**answers, question.id: data.draw(_answer(question))}
+    before = match_rules(answers, RULEBOOK, facts)
+    assert match_rules(changed, RULEBOOK, facts, before, question.id) == match_rules(changed, RULEBOOK, facts)
 
 
 @settings(max_examples=300, deadline=None)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgspec
 
-from fwguide.project_deps import requirement_names
+from fwguide.project_files import code_imports, head, notebook_imports, requirement_names
 from fwguide import frameworks
 from fwguide.frameworks import DECISION
 
@@ -50,11 +50,7 @@ _PACKAGE_PREFIXES = tuple((name, f.id) for f in map(frameworks.get, FAMILIES) fo
 # Keras 3 backends, and the framework each one counts for (None: neither of the two).
 _BACKENDS = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": None, "numpy": None, "openvino": None}
 
-# Patterns are kept as sources: re compiles (and caches) each on first use, so a folder without
-# lock files or notebooks never pays for their patterns, and importing this module stays cheap.
-_PY_IMPORT = rb"(?m)^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([^\n#;]+))"
-# Notebook sources are JSON strings: a line starts after an opening quote or an escaped newline.
-_NB_IMPORT = rb'(?:"|\\n)[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([^\n#;"\\]+))'
+# Patterns are kept as sources: re compiles (and caches) each on first use.
 _BACKEND_SET = rb"KERAS_BACKEND[\\'\"\]\s]*[=,:][\s\\'\"]*(\w+)|set_backend\(\s*\\?['\"](\w+)"
 _KERAS_JSON = rb'"backend"\s*:\s*"(\w+)"'
 _KERAS2 = r"(==|~=|<=?|\^)\s*2|<\s*3"
@@ -123,56 +119,6 @@ def _package_family(name: str) -> str | None:
     name = name.lower().replace("_", "-")
     return _PACKAGES.get(name) or next((family for prefix, family in _PACKAGE_PREFIXES if name.startswith(prefix)),
                                        None)
-
-
-def _modules(data: bytes, pattern: bytes) -> set[str]:
-    """Top-level module names imported by `data`."""
-    found = set()
-    for match in re.finditer(pattern, data):
-        if match.group(1):
-            found.add(match.group(1).decode())
-            continue
-        for part in match.group(2).split(b","):
-            words = part.strip().split(b".")[0].split()
-            if words:
-                found.add(words[0].decode(errors="replace"))
-    return found
-
-
-def _head(path: str, limit: int) -> bytes:
-    """The first `limit` bytes of a file, read without a Python file object (a third of the cost per file)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        chunks, size = [], 0
-        while size < limit:
-            chunk = os.read(fd, min(65536, limit - size))  # small reads: no large buffer to allocate per file
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _lines_with(data: bytes, word: bytes) -> bytes:
-    """The whole lines of `data` that hold `word`, joined: the import regex then reads a few lines per file."""
-    lines, start = [], 0
-    while (at := data.find(word, start)) != -1:
-        end = data.find(b"\n", at)
-        end = len(data) if end == -1 else end
-        lines.append(data[data.rfind(b"\n", 0, at) + 1:end])
-        start = end
-    return b"\n".join(lines)
-
-
-def _around(data: bytes, word: bytes, before: int = 120, after: int = 300) -> bytes:
-    """The stretches of `data` around each occurrence of `word`, joined: a regex then reads kilobytes, not megabytes."""
-    pieces, start = [], 0
-    while (at := data.find(word, start)) != -1:
-        pieces.append(data[max(0, at - before):at + after])
-        start = at + len(word)
-    return b"\n".join(pieces)
 
 
 class FileFindings(msgspec.Struct, frozen=True, array_like=True):
@@ -271,7 +217,7 @@ class _Scanner:
 
 
 def _read(path: str, kind: str, size: int, mtime_ns: int) -> FileFindings:
-    data = _head(path, _CODE_BYTES if kind in ("code", "setup") else _BIG_BYTES)
+    data = head(path, _CODE_BYTES if kind in ("code", "setup") else _BIG_BYTES)
     backends: set[str] = set()
     if b"KERAS_BACKEND" in data or b"set_backend" in data:
         backends.update((m.group(1) or m.group(2)).decode().lower() for m in re.finditer(_BACKEND_SET, data))
@@ -279,10 +225,7 @@ def _read(path: str, kind: str, size: int, mtime_ns: int) -> FileFindings:
         backends.update(value.decode().lower() for value in re.findall(_KERAS_JSON, data))
     modules: set[str] = set()
     if kind in ("code", "setup", "notebook") and b"import" in data:
-        if kind == "notebook":  # outputs (base64 images) fill most of a notebook: look around "import" only
-            modules = _modules(_around(data, b"import"), _NB_IMPORT)
-        else:
-            modules = _modules(_lines_with(data, b"import"), _PY_IMPORT)
+        modules = notebook_imports(data) if kind == "notebook" else code_imports(data)
     requirements = []
     if kind not in ("code", "notebook", "keras-json", "env"):
         requirements = requirement_names(kind, data.decode("utf-8", errors="replace"))

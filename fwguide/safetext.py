@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 controls, DEL, bidirectional overrides, and lone surrogates (undecodable bytes).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# C0 and C1 controls, DEL, bidirectional overrides, and lone surrogates (undecodable bytes). Kept as
+# sources: re compiles each on first use (and caches it), so importing this module costs nothing.
+_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_UNSAFE_LINE = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -24,12 +25,12 @@ def _escaped(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """`text` with control characters and undecodable bytes escaped; newlines and tabs kept."""
-    return _UNSAFE.sub(_escaped, text)
+    return re.sub(_UNSAFE, _escaped, text)
 
 
 def one_line(text: str) -> str:
     """`text` as one safe line: newlines and tabs escaped too."""
-    return _UNSAFE_LINE.sub(_escaped, text)
+    return re.sub(_UNSAFE_LINE, _escaped, text)
 
 
 def clean(value: object) -> object:

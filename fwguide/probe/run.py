@@ -10,7 +10,7 @@ worker's process group and writes nothing to the cache.
 
 from __future__ import annotations
 
-import socket
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -189,6 +189,14 @@ def _run(jobs: list[Job], remembered: MachineInfo | None, timeout: float, starte
     return found[0]
 
 
+def _host_name() -> str:
+    if hasattr(os, "uname"):
+        return os.uname().nodename  # what gethostname() answers, without importing socket
+    import socket
+
+    return socket.gethostname()
+
+
 def _assemble(interpreters: list[Interpreter], jobs: list[Job], reports: dict[str, FrameworkReport],
               machine: MachineInfo, installs: list[InstallOption], chosen: dict[str, str]) -> ProbeReport:
     environments = []
@@ -199,7 +207,7 @@ def _assemble(interpreters: list[Interpreter], jobs: list[Job], reports: dict[st
                                   chosen_by=chosen.get(found.path, ""))
         environments.append(msgspec.structs.replace(environment, capabilities=capabilities(machine, environment)))
     created = now_iso()
-    report = ProbeReport(fwguide_version=__version__, created=created, host=socket.gethostname(), probed_at=created,
+    report = ProbeReport(fwguide_version=__version__, created=created, host=_host_name(), probed_at=created,
                          machine=machine, environments=environments, diagnoses=diagnose(machine, environments, installs))
     return msgspec.structs.replace(report, facts=sorted(probe_facts(report)))
 

@@ -11,9 +11,6 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Left to the regrouping of probe/ (issue 12): session.py imports orchestrator.py's Job, orchestrator.py
-# starts a Session. Remove the entry with the cycle; a new cycle anywhere fails the test.
-KNOWN_CYCLES: list[list[str]] = []
 
 
 def module_names(package_dir: Path) -> dict[str, Path]:
@@ -85,7 +82,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_fwguide_has_no_import_cycles() -> None:
     graph = import_graph(ROOT / "fwguide")
     assert len(graph) > 40 and "fwguide.rulebook.loader" in graph  # the walk really saw the package
-    assert cycles(graph) == KNOWN_CYCLES
+    assert cycles(graph) == []
 
 
 def test_rulebook_loader_depends_on_parse_and_validate_not_the_reverse() -> None:

@@ -8,7 +8,6 @@ same format back: JSON for a .json file name, YAML otherwise.
 """
 
 import io
-import json
 import re
 import stat
 import sys
@@ -211,6 +210,8 @@ _CACHE: KeyedCache[dict[str, Union[bool, str, list[str], None]]] = KeyedCache(
 
 def _check_json(text: str, name: str) -> None:
     # YAML reads almost all JSON, but JSON's own parser gives the JSON-specific error and line.
+    import json  # only for a .json answers file not yet in the cache
+
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
@@ -281,6 +282,8 @@ def answer_text(value: object) -> str:
 def dump_answers(answers: Mapping[str, AnswerValue], rulebook: Rulebook, path: Path) -> bytes:
     """The answers in the format --answers reads: JSON for a .json name, commented YAML otherwise."""
     if path.suffix.lower() == ".json":
+        import json
+
         return (json.dumps(dict(answers), indent=2) + "\n").encode()
     import yaml
 

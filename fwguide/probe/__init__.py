@@ -14,17 +14,31 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import msgspec
+from typing import TYPE_CHECKING, Any
 
 from fwguide.errors import FwguideError
-from fwguide.probe.facts import machine_answers, probe_facts, probe_summary
-from fwguide.probe.model import ProbeReport
+
+if TYPE_CHECKING:
+    from fwguide.probe.facts import machine_answers, probe_facts, probe_summary
+    from fwguide.probe.model import ProbeReport
 
 __all__ = [
     "ProbeHandle", "ProbeReport", "load_probe_json", "machine_answers", "probe_facts", "probe_summary",
     "run_probe", "start_probe",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The report type and the fact helpers, imported on first use: `ask --no-probe` needs neither."""
+    if name in ("machine_answers", "probe_facts", "probe_summary"):
+        from fwguide.probe import facts
+
+        return getattr(facts, name)
+    if name == "ProbeReport":
+        from fwguide.probe.model import ProbeReport
+
+        return ProbeReport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_probe(*, pythons: Sequence[str] = (), frameworks: Sequence[str] | None = None,
@@ -93,7 +107,9 @@ def load_probe_json(path: Path) -> ProbeReport:
     except OSError as exc:
         raise FwguideError(f"{path}: cannot read it ({exc.strerror or exc})",
                            hint="save one with: fwguide probe-gpu --json > probe.json") from None
-    from fwguide.probe.model import SCHEMA_VERSION
+    import msgspec
+
+    from fwguide.probe.model import SCHEMA_VERSION, ProbeReport
     from fwguide.safetext import clean
 
     hint = "save one with: fwguide probe-gpu --json > probe.json"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import platform
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fwguide.frameworks import DECISION
-from fwguide.probe.model import ProbeReport
+
+if TYPE_CHECKING:
+    from fwguide.probe.model import ProbeReport
 
 
 def _gpu_usable(report: ProbeReport, framework: str) -> bool | None:

@@ -1,7 +1,7 @@
 """One probe run: machine facts plus one worker per (interpreter, framework), all in parallel, with a cache.
 
-A warm cache answers without starting any process: the keys cost a few stat calls
-and the worker machinery is not even imported. All workers import at once; then
+A warm cache answers without starting any process: the keys cost a few stat calls.
+All workers import at once; then
 benchmarks take turns, so nothing else competes for the device while one is timed.
 Each worker has what is left of the run's `timeout` (checking the interpreters spent
 some); waiting for a benchmark turn does not count. Ctrl-C or a cancel kills every

@@ -154,3 +154,14 @@ def test_browser_yields_to_a_teams_pytorch_code_and_names_the_pytorch_route() ->
                       RULEBOOK)
     assert keeps.recommendation == "pytorch"
     assert "onnx-runtime-web" in {a.id for a in keeps.alternatives}
+
+
+def test_pretrained_checkpoint_pull_yields_to_the_teams_own_tensorflow_model() -> None:
+    base = {"workload": "inference-only", "model_family": "audio-speech", "deploy": ["edge-cpu"]}
+
+    def ecosystem_lead(answers: dict) -> float:
+        result = recommend(with_defaults(RULEBOOK, answers, {}).values, RULEBOOK)
+        return sum(c.points.lead("pytorch") for c in result.contributions if c.category == "ecosystem" and c.cause)
+
+    fresh, own_model = ecosystem_lead(base), ecosystem_lead({**base, "existing_code": "tensorflow"})
+    assert fresh > own_model > 0  # new audio models still come out for PyTorch first; the checkpoint reason is gone

@@ -36,6 +36,11 @@ class Answers(msgspec.Struct, frozen=True):
     detected: tuple[str, ...] = ()  # pre-filled from what this machine or the project folder shows
     evidence: dict[str, list[str]] = {}  # why, for answers detected in the project folder ("38 files import torch")
 
+    @property
+    def origins(self) -> dict[str, str]:
+        """How each answer nobody gave came to be: "default" or "detected" (the engine says so in its reasons)."""
+        return {**{q: "default" for q in self.defaulted}, **{q: "detected" for q in self.detected}}
+
 
 class Where:
     """Names the place an answer came from in error messages: a file and line, or a --set flag."""

@@ -134,7 +134,7 @@ def calibrate(cases: list[Case], rulebook: Rulebook) -> Calibration:
     results = []
     for case in cases:
         answers = with_defaults(rulebook, case.answers, {})
-        result = recommend(answers.values, rulebook)
+        result = recommend(answers.values, rulebook, origins=answers.origins)
         results.append(CaseResult(id=case.id, expected=case.expected, recommendation=result.recommendation,
                                   confidence=result.confidence, scores=result.scores,
                                   hit=result.recommendation == case.expected, close=case.close,

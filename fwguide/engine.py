@@ -55,9 +55,12 @@ class Recommendation(msgspec.Struct, frozen=True):
 
 
 def recommend(answers: Mapping[str, AnswerValue], rulebook: Rulebook,
-              facts: frozenset[str] = frozenset()) -> Recommendation:
-    """Score every category against the answers and probe facts, and explain the result."""
-    scored = tally(answers, rulebook, facts)
+              facts: frozenset[str] = frozenset(), origins: Mapping[str, str] | None = None) -> Recommendation:
+    """Score every category against the answers and probe facts, and explain the result.
+
+    `origins` marks the answers nobody gave ("default" or "detected"), so reasons never say "you answered" for them.
+    """
+    scored = tally(answers, rulebook, facts, origins)
     winner = scored.winner
     return Recommendation(
         recommendation=winner,
@@ -72,7 +75,7 @@ def recommend(answers: Mapping[str, AnswerValue], rulebook: Rulebook,
         hard_constraints=scored.hard,
         level=scored.scores.pytorch == scored.scores.tensorflow,
         answer_lead=scored.answer_lead,
-        what_would_change=what_would_change(answers, rulebook, facts, scored),
+        what_would_change=what_would_change(answers, rulebook, facts, scored, origins=origins),
     )
 
 
@@ -105,13 +108,14 @@ def _reasons(winner: Framework, tally: Tally) -> tuple[str, ...]:
 
 
 def what_would_change(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str],
-                      current: Tally | None = None, limit: int = 8) -> tuple[Change, ...]:
+                      current: Tally | None = None, limit: int = 8,
+                      origins: Mapping[str, str] | None = None) -> tuple[Change, ...]:
     """The single-answer changes that flip the recommendation or change its confidence.
 
     Flips come first; within each group the change that moves the scores least comes first,
     since that is the answer the decision is most sensitive to.
     """
-    matched = match_rules(answers, rulebook, facts)
+    matched = match_rules(answers, rulebook, facts, origins=origins)
     current = current or tally_matched(rulebook, matched)
     ranked: list[tuple[bool, float, int, int, Change]] = []
     for order, question in enumerate(rulebook.questions):
@@ -119,8 +123,9 @@ def what_would_change(answers: Mapping[str, AnswerValue], rulebook: Rulebook, fa
             continue
         for answer, phrase in _one_step(question, answers[question.id]):
             # Only the rules that read this answer can change: the others keep their outcome.
+            given = {key: how for key, how in (origins or {}).items() if key != question.id}  # now an answer
             changed = tally_matched(rulebook, match_rules({**answers, question.id: answer}, rulebook, facts,
-                                                          matched, question.id))
+                                                          matched, question.id, given))
             if changed.winner == current.winner and changed.confidence == current.confidence:
                 continue
             flips = changed.winner != current.winner

@@ -113,12 +113,15 @@ def confidence_for(answer_lead: float, margin: float) -> Confidence:
 Matched = tuple[Contribution, "HardConstraint | None"] | None  # one weight rule's outcome: None when it does not apply
 
 
-def tally(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str]) -> Tally:
-    return tally_matched(rulebook, match_rules(answers, rulebook, facts))
+def tally(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str],
+          origins: Mapping[str, str] | None = None) -> Tally:
+    """Score one answer set. `origins` says which answers nobody gave ("default", "detected"), for the reasons."""
+    return tally_matched(rulebook, match_rules(answers, rulebook, facts, origins=origins))
 
 
 def match_rules(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str],
-                before: list[Matched] | None = None, changed: str | None = None) -> list[Matched]:
+                before: list[Matched] | None = None, changed: str | None = None,
+                origins: Mapping[str, str] | None = None) -> list[Matched]:
     """Each weight rule's outcome, in rulebook order. Given the outcomes `before` one answer `changed`,
     only the rules that read that answer are matched again."""
     if before is not None and changed is not None:
@@ -126,13 +129,14 @@ def match_rules(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: f
         outcomes = list(before)
         for index in again:
             category, rule = _rules(rulebook)[index]
-            outcomes[index] = _match(category, rule, answers, facts)
+            outcomes[index] = _match(category, rule, answers, facts, origins)
         return outcomes
-    return [_match(category, rule, answers, facts) for category, rule in _rules(rulebook)]
+    return [_match(category, rule, answers, facts, origins) for category, rule in _rules(rulebook)]
 
 
-def _match(category: Category, rule: WeightRule, answers: Mapping[str, AnswerValue], facts: frozenset[str]) -> Matched:
-    cause = match_when(rule.when, answers, facts)
+def _match(category: Category, rule: WeightRule, answers: Mapping[str, AnswerValue], facts: frozenset[str],
+           origins: Mapping[str, str] | None) -> Matched:
+    cause = match_when(rule.when, answers, facts, origins)
     if cause is None or _any_match(rule.unless, answers, facts):
         return None
     contribution = _from_rule(category, rule, cause)
@@ -171,10 +175,17 @@ def tally_matched(rulebook: Rulebook, matched: list[Matched]) -> Tally:
                   margin=margin, answer_lead=answer_lead, hard=tuple(hard), tie_reason=tie_reason)
 
 
+# How a reason names answers nobody gave, by their origin (see tally's `origins`).
+_ORIGIN_PHRASES = {"default": "by default", "detected": "detected"}
+
+
 def match_when(when: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue],
-               facts: frozenset[str]) -> str | None:
-    """The answers (and facts) that satisfy `when`, in words, or None when it does not match."""
-    cited: list[str] = []
+               facts: frozenset[str], origins: Mapping[str, str] | None = None) -> str | None:
+    """The answers (and facts) that satisfy `when`, in words, or None when it does not match.
+
+    Answers are cited as "you answered", or "by default" / "detected" where `origins` says so.
+    """
+    cited: dict[str, list[str]] = {}
     found: list[str] = []
     for key, expected in when.items():
         wanted = expected if isinstance(expected, list) else [expected]
@@ -185,17 +196,18 @@ def match_when(when: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue]
             found += hits
             continue
         answer = answers.get(key)
+        how = _ORIGIN_PHRASES.get((origins or {}).get(key, ""), "you answered")
         if isinstance(expected, bool) or isinstance(answer, bool):
             if answer is None or answer != expected:
                 return None
-            cited.append(f"{key} = {'yes' if answer else 'no'}")
+            cited.setdefault(how, []).append(f"{key} = {'yes' if answer else 'no'}")
             continue
         given = answer if isinstance(answer, list) else [answer] if answer is not None else []
         hits = [choice for choice in given if choice in wanted]
         if not hits:
             return None
-        cited.append(f"{key} = {', '.join(hits)}")
-    parts = [f"you answered {', '.join(cited)}"] if cited else []
+        cited.setdefault(how, []).append(f"{key} = {', '.join(hits)}")
+    parts = [f"{how} {', '.join(items)}" for how, items in cited.items()]
     parts += [f"the probe found that {' and '.join(found)}"] if found else []
     return "; ".join(parts) if parts else None
 

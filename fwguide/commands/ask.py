@@ -224,7 +224,7 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
         from fwguide.probe import probe_facts, probe_summary
 
         facts, summary = probe_facts(probe_report), probe_summary(probe_report)
-    result = recommend(answers.values, rulebook, facts)
+    result = recommend(answers.values, rulebook, facts, answers.origins)
     if probe_report is not None and result.next_step is not None:
         result = msgspec.structs.replace(
             result, next_step=_probed_step(rulebook, result.recommendation, result.next_step, probe_report))

@@ -152,7 +152,7 @@ def _cited(cause: str) -> list[str]:
     """The question ids and probe findings a contribution's cause names."""
     keys: list[str] = []
     for part in cause.split("; "):
-        if part.startswith("you answered "):
+        if part.startswith(("you answered ", "by default ", "detected ")):
             keys += _CITED.findall(part)
         elif part.startswith("the probe found that "):
             keys.append(part.removeprefix("the probe found that "))

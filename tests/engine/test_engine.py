@@ -83,6 +83,16 @@ def test_because_cites_the_answers_that_triggered_the_rule() -> None:
     assert result.contributions[0].because.startswith("A today: PyTorch ahead. Verdict on a.")
 
 
+def test_reasons_never_say_you_answered_for_a_default_or_a_detected_answer() -> None:
+    book = rulebook(category("a", "pytorch", 1.0, rules=(
+        rule({"deploy": "browser", "custom_kernels": True, "existing_code": "pytorch"}, 1.0, because="Why."),)))
+    given = answers(deploy=["browser"], custom_kernels=True, existing_code="pytorch")
+    result = recommend(given, book, origins={"custom_kernels": "default", "existing_code": "detected"})
+    assert result.contributions[-1].cause == (
+        "you answered deploy = browser; by default custom_kernels = yes; detected existing_code = pytorch")
+    assert recommend(given, book).contributions[-1].cause.startswith("you answered deploy = browser, custom_kernels")
+
+
 def _soft_heavy_rulebook():
     soft = tuple(rule({"scale": ["learning", "research", "startup", "enterprise"]}, 4.0) for _ in range(5))
     return rulebook(

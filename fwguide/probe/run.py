@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -73,16 +72,15 @@ def parse_bench(frame: dict[str, Any]) -> WorkerBench:
         raise WorkerFailure("bad-output", f"its benchmark did not match the expected shape: {exc}", []) from None
 
 
-@dataclass
 class Session:
-    timeout: float
-    bench: bool
-    progress: Progress
-    cancel: threading.Event
-    importing: int = 0  # workers still in their probe phase; benchmarks wait until none is
-    phase: threading.Condition = field(default_factory=threading.Condition)
-    bench_turn: threading.Lock = field(default_factory=threading.Lock)
-    started: float = field(default_factory=time.monotonic)  # when the run began: its checks spent part of `timeout`
+    """The workers of one run, driven together: all import at once, then benchmarks take turns."""
+
+    def __init__(self, timeout: float, bench: bool, progress: Progress, cancel: threading.Event, started: float):
+        self.timeout, self.bench, self.progress, self.cancel = timeout, bench, progress, cancel
+        self.started = started  # when the run began: its checks spent part of `timeout`
+        self.importing = 0  # workers still in their probe phase; benchmarks wait until none is
+        self.phase = threading.Condition()
+        self.bench_turn = threading.Lock()
 
     def run(self, jobs: list[Job]) -> None:
         """Drive every job to its end in parallel; Ctrl-C or `cancel` kills all workers."""
@@ -178,7 +176,7 @@ def _run(jobs: list[Job], remembered: MachineInfo | None, timeout: float, starte
     """Run the jobs' workers; examine the machine meanwhile (unless remembered). Returns the machine."""
     if not jobs:
         return remembered or machine_info()
-    session = Session(timeout, bench, progress, cancel or threading.Event(), started=started)
+    session = Session(timeout, bench, progress, cancel or threading.Event(), started)
     found: list[MachineInfo] = []
     examiner = threading.Thread(target=lambda: found.append(remembered or machine_info()), daemon=True)
     examiner.start()

@@ -105,3 +105,13 @@ def test_old_answer_ids_in_a_case_still_load_with_a_note(tmp_path: Path) -> None
     proc = _fwguide("rules", "calibrate", str(cases), "--json")
     assert proc.returncode in (0, 1)
     assert "'edge-device' is read as 'edge-cpu'" in proc.stderr and "edge-tpu, edge-gpu, edge-cpu" in proc.stderr
+
+
+@pytest.mark.parametrize("library", ["fresh_a.yaml", "fresh_b.yaml"])
+def test_libraries_sourced_apart_from_the_weights_see_no_strong_miss(library: str) -> None:
+    cases = yaml.safe_load((ROOT / "cases" / library).read_text())["cases"]
+    assert len(cases) >= 15 and all(c["source"].startswith("https://") for c in cases)
+    proc = _fwguide("rules", "calibrate", str(ROOT / "cases" / library), "--json", "--min", "0.7")
+    report = json.loads(proc.stdout)
+    assert report["strong_misses"] == 0 and report["agreement"] >= 0.7, proc.stdout[-2000:]
+    assert proc.returncode == 0

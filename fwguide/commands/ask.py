@@ -169,7 +169,8 @@ def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue],
     only an explicit --project is scanned.
     """
     if folder is not None and not folder.is_dir():
-        raise FwguideError(f"--project {folder}: no such folder", hint="give the project's folder, e.g. --project .")
+        what = "a file, not a folder" if folder.exists() else "no such folder"
+        raise FwguideError(f"--project {folder}: {what}", hint="give the project's folder, e.g. --project .")
     if "existing_code" in given and "experience" in given:
         return None
     if folder is None and answers_file is not None:

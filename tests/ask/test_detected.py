@@ -72,6 +72,9 @@ def test_project_flag_reads_another_folder_and_rejects_a_missing_one(tmp_path: P
     proc = run_cli(*ASK, "--project", str(tmp_path / "nope"))
     assert proc.returncode == 2
     assert "--project" in proc.stderr and "no such folder" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "notes.txt").write_text("not a project\n")
+    proc = run_cli(*ASK, "--project", str(tmp_path / "notes.txt"))
+    assert proc.returncode == 2 and "a file, not a folder" in proc.stderr
 
 
 def test_screen_and_report_show_the_evidence(tmp_path: Path) -> None:

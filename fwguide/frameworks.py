@@ -72,7 +72,9 @@ _REGISTRY: dict[str, Framework] = {PYTORCH.id: PYTORCH, TENSORFLOW.id: TENSORFLO
 
 
 def register(framework: Framework) -> None:
-    """Add a framework to what the probe knows; its id and aliases must be new."""
+    """Add a framework to what the probe knows; its id and aliases must be new, its worker a file."""
+    if not Path(framework.worker).is_file():
+        raise ValueError(f"worker {framework.worker} of framework {framework.id!r} is not a file")
     taken = {name for known in _REGISTRY.values() for name in (known.id, *known.aliases)}
     clash = [name for name in (framework.id, *framework.aliases) if name in taken]
     if clash:

@@ -130,7 +130,9 @@ def test_stand_in_framework_is_a_column_of_the_fleet(stand_in, tmp_path: Path) -
     assert "FakeFlow" in stand_in("fleet", str(saved)).stdout
 
 
-def test_registering_a_taken_name_is_refused() -> None:
+def test_registering_a_taken_name_or_a_missing_worker_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="already registered"):
         frameworks.register(frameworks.PYTORCH._replace(id="pytorch2", aliases=("tf",)))
+    with pytest.raises(ValueError, match="is not a file"):
+        frameworks.register(frameworks.PYTORCH._replace(id="other", aliases=("other",), worker=tmp_path / "nope.py"))
     assert frameworks.ids() == ("pytorch", "tensorflow")

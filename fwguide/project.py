@@ -76,17 +76,33 @@ class ProjectScan(msgspec.Struct, frozen=True):
 
 
 def looks_like_project(folder: Path) -> bool:
-    """Whether `folder` itself holds what a project holds: .git, a dependency file, Python code or notebooks."""
+    """Whether `folder` itself holds what a project holds: .git, a dependency file, Python code or notebooks.
+
+    The home folder, the temporary folder and a filesystem root count only with .git or a dependency
+    file: a stray script there does not make every project below it one project.
+    """
+    loose_code = False
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 name = entry.name
-                if name == ".git" or name in _PROJECT_FILES or name.endswith((".py", ".ipynb")) or (
-                        name.startswith("requirements") and name.endswith(".txt")):
+                if name == ".git" or name in _PROJECT_FILES or (name.startswith("requirements") and name.endswith(".txt")):
                     return True
+                loose_code = loose_code or name.endswith((".py", ".ipynb"))
     except OSError:
         return False
-    return False
+    return loose_code and not _holds_projects(folder)
+
+
+def _holds_projects(folder: Path) -> bool:
+    """The home folder, the temporary folder or a filesystem root: places that hold projects, not one."""
+    import tempfile
+
+    try:
+        here = folder.resolve()
+        return here == here.parent or here in {Path.home().resolve(), Path(tempfile.gettempdir()).resolve()}
+    except (OSError, RuntimeError):
+        return False
 
 
 def _kind(name: str, folder_name: str) -> str | None:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from fwguide.project import MAX_SECONDS, looks_like_project, scan
+from tests.conftest import run_cli
 
 
 def make_tree(root: Path, files: dict[str, str]) -> Path:
@@ -65,6 +66,15 @@ def test_an_empty_folder_detects_nothing_and_is_not_a_project(tmp_path: Path) ->
     assert not looks_like_project(tmp_path)
     (tmp_path / ".git").mkdir()
     assert looks_like_project(tmp_path)
+
+
+def test_a_stray_script_in_the_home_folder_does_not_make_it_a_project(tmp_path: Path) -> None:
+    home = make_tree(tmp_path / "home", {"scratch.py": "import torch\n", "work/app/main.py": "import tensorflow\n"})
+    proc = run_cli("ask", "--no-input", "--no-probe", "--json", cwd=home, env={"HOME": str(home)})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["project"] is None  # nothing scanned: ~ holds projects, it is not one
+    (home / "requirements.txt").write_text("torch\n")  # unless it says it is one
+    assert looks_like_project(home)
 
 
 def test_environments_git_node_modules_and_build_output_are_skipped(tmp_path: Path) -> None:

@@ -83,6 +83,13 @@ def fix_text(choice: InstallChoice | None, lead: str) -> str:
     return f"{lead}: {choice.command}" + (f" ({'; '.join(extra)})" if extra else "")
 
 
+def _fix(choice: InstallChoice | None, lead: str, otherwise: str, before: str = "") -> dict[str, str]:
+    """A finding's fix (and its command, alone) from an install choice; `otherwise` when there is none."""
+    if choice is None:
+        return {"fix": before + otherwise if otherwise else ""}
+    return {"fix": before + fix_text(choice, lead), "command": choice.command}
+
+
 # --- findings ---------------------------------------------------------------------------------
 
 
@@ -142,13 +149,14 @@ def _framework(machine: MachineInfo, report: FrameworkReport, installs: Sequence
     if report.status == "missing":
         fix = f"install it: {report.install_command}" if report.install_command else ""
         return [Diagnosis(severity="info", code="not-installed", message=f"{name} is not installed for {report.python}",
-                          fix=fix, **tag)]
+                          fix=fix, command=report.install_command or "", **tag)]
     if report.status == "import-error":
         cuda_libraries = re.search(r"cud|cublas|nvidia|\.so|dll", report.reason, re.IGNORECASE)
         cause = "its CUDA libraries are missing or do not match; " if cuda_libraries else ""
         command = f": {report.install_command}" if report.install_command else ""
         return [Diagnosis(severity="problem", code="import-failed", message=f"{name} is installed but {report.reason}",
-                          fix=f"{cause}reinstall it in a fresh virtual environment{command}", **tag)]
+                          fix=f"{cause}reinstall it in a fresh virtual environment{command}",
+                          command=report.install_command or "", **tag)]
     if report.status == "timeout":
         return [Diagnosis(severity="problem", code="timeout", message=f"probing {name} timed out: {report.reason}",
                           fix=f"{probe_it} where it hangs; if it is only slow, raise --timeout", **tag)]
@@ -175,7 +183,7 @@ def _gpu_findings(machine: MachineInfo, report: FrameworkReport, installs: Seque
         yield {"severity": "warning", "code": "cpu-only-build",
                "message": f"{name} {version} is a {report.build.label if report.build else 'CPU'} build; "
                           f"the AMD GPU ({machine.amd.gpus[0]}) needs a ROCm build",
-               "fix": fix_text(choice, "install the ROCm build") if choice and choice.compute == "rocm" else ""}
+               **_fix(choice if choice and choice.compute == "rocm" else None, "install the ROCm build", "")}
     if machine.apple.apple_silicon and not kinds and not machine.apple.rosetta:
         yield _apple_finding(machine, report)
     growth = report.memory_growth
@@ -203,7 +211,7 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
         label = build.label if build else "CPU-only"
         yield {"severity": "problem", "code": "cpu-only-build",
                "message": f"{name} {version} is a {label} build, but {gpus}",
-               "fix": fix_text(choice, "install a CUDA build") if choice else "install a CUDA build of it"}
+               **_fix(choice, "install a CUDA build", "install a CUDA build of it")}
         return
     framework_cuda, driver_cuda = build.cuda if build else None, machine.nvidia.cuda_driver_version
     seen = f" ({report.accelerator_error})" if report.accelerator_error else ""
@@ -214,16 +222,15 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
                "message": f"{name} {version} is built for CUDA {framework_cuda}, but the driver "
                           f"({machine.nvidia.driver_version}) supports CUDA up to {driver_cuda}"
                           f"{'' if certain else ', which can be why'}: {name} sees no GPU{seen}",
-               "fix": f"update the NVIDIA driver to one that supports CUDA {framework_cuda}, or "
-                      + (fix_text(choice, f"install a {name} build this driver runs") if choice
-                         else f"install a {name} build for CUDA {driver_cuda} or older")}
+               **_fix(choice, f"install a {name} build this driver runs",
+                      f"install a {name} build for CUDA {driver_cuda} or older",
+                      before=f"update the NVIDIA driver to one that supports CUDA {framework_cuda}, or ")}
         return
     lead = ("install the CUDA and cuDNN libraries this release was built against"
             if report.framework == "tensorflow" else "reinstall the CUDA build")
-    fix = fix_text(choice, lead) if choice else lead
     yield {"severity": "problem", "code": "gpu-not-found",
            "message": f"{name} {version} is built with CUDA {framework_cuda or '?'} and {gpus}, yet {name} sees none{seen}",
-           "fix": fix}
+           **_fix(choice, lead, lead)}
 
 
 def _no_kernels(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption]) -> Iterator[dict]:
@@ -241,8 +248,8 @@ def _no_kernels(machine: MachineInfo, report: FrameworkReport, installs: Sequenc
         yield {"severity": "problem", "code": "gpu-too-old-for-build",
                "message": f"{name} {report.version} is built for CUDA {build.cuda}, whose builds have kernels for "
                           f"compute capability {lowest} and newer only; this GPU has {capability}",
-               "fix": fix_text(install_for(installs, report.framework, machine, report, "cuda"),
-                               "install a build with kernels for it")}
+               **_fix(install_for(installs, report.framework, machine, report, "cuda"),
+                      "install a build with kernels for it", "")}
 
 
 def _apple_finding(machine: MachineInfo, report: FrameworkReport) -> dict:

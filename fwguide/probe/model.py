@@ -227,9 +227,15 @@ class Diagnosis(_Data):
     severity: Severity
     code: str
     message: str
-    fix: str = ""
+    fix: str = ""  # what to do, in words, with the command when there is one
     framework: FrameworkId | None = None
     python: str | None = None
+    command: str = ""  # the shell command in `fix`, alone, for a screen to show on its own line
+
+    @property
+    def fix_words(self) -> str:
+        """`fix` without its command (which a screen shows on a line of its own)."""
+        return self.fix.replace(f": {self.command}", "", 1) if self.command else self.fix
 
 
 class CapabilityCell(_Data):

@@ -299,7 +299,7 @@ def _hanging(lead: Any, body: Any, indent: int = 0) -> Any:
 
     grid = RichTable.grid()
     grid.add_column(no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")  # a word longer than the column folds onto the next line, never cut to "…"
     grid.add_row(lead, body)
     return Padding(grid, (0, 0, 0, indent)) if indent else grid
 

@@ -17,7 +17,7 @@ from typing import Any
 from fwguide import frameworks
 from fwguide.probe.model import CapabilityCell, Environment, FrameworkReport, MachineInfo, Matmul, ProbeReport
 from fwguide.render.console import Terminal
-from fwguide.render.layout import BLANK, Block, Table, show
+from fwguide.render.layout import BLANK, INDENT, Block, Heading, Table, show, text
 _RUNNING = ("probing", "waiting to benchmark", "benchmarking")
 _STYLES = {"OK": "green", "NO": "red", "n/a": "dim", "none": "dim", "problem": "bold red", "warning": "yellow",
            "info": "cyan", "ok": "green", "hidden": "red", "grabs all": "red", "not installed": "yellow"}
@@ -112,12 +112,20 @@ def _environment(environment: Environment) -> list[Table]:
     return tables
 
 
-def _diagnoses(report: ProbeReport) -> Table:
-    rows = []
+def _diagnoses(report: ProbeReport) -> list[Block]:
+    """Each finding with its fix; a fix's command on a line of its own, never wrapped, to copy whole."""
+    blocks: list[Block] = [Heading("Diagnosis")]
+    if not report.diagnoses:
+        return blocks + [text(("No problems found.", "green"), indent=INDENT)]
+    width = max(len(d.severity) for d in report.diagnoses) + 2
     for d in report.diagnoses:
         who = f"{frameworks.title(d.framework)}: " if d.framework else ""
-        rows.append((d.severity, who + d.message + (f"\nfix: {d.fix}" if d.fix else "")))
-    return Table("Diagnosis", rows=rows, notes=[] if rows else ["No problems found."], notes_style="green", marks=_STYLES)
+        blocks.append(text(who + d.message, indent=INDENT, lead=(d.severity.ljust(width), _STYLES[d.severity])))
+        if d.fix:
+            blocks.append(text(d.fix_words, indent=INDENT + width, lead="fix: "))
+        if d.command:
+            blocks.append(text((d.command, "cyan"), indent=INDENT + width + 2, keep=True))
+    return blocks
 
 
 def _benchmark(report: ProbeReport) -> Table | None:
@@ -157,7 +165,7 @@ def _peak_notes(measured: list[Matmul]) -> list[str]:
 
 
 def sections(report: ProbeReport) -> list[Block]:
-    laid_out: list[Table] = _machine(report.machine)
+    laid_out: list[Table | list[Block]] = [*_machine(report.machine)]
     for environment in report.environments:
         laid_out += _environment(environment)
     laid_out.append(_diagnoses(report))
@@ -168,8 +176,8 @@ def sections(report: ProbeReport) -> list[Block]:
     if cached:
         laid_out.append(Table(notes=[f"Framework results from the cache ({cached[-1]})."]))
     blocks: list[Block] = []
-    for table in laid_out:
-        blocks += [table, BLANK]
+    for section in laid_out:
+        blocks += [*(section if isinstance(section, list) else [section]), BLANK]
     return blocks
 
 

@@ -107,6 +107,7 @@ def probe_markdown(report: ProbeReport) -> str:
         lines.append("No problems found.")
     for diagnosis in report.diagnoses:
         who = f"{frameworks.title(diagnosis.framework)}: " if diagnosis.framework else ""
-        fix = f" Fix: {diagnosis.fix}" if diagnosis.fix else ""
+        fix = f" Fix: {diagnosis.fix_words}" if diagnosis.fix else ""
+        fix += f" `{diagnosis.command}`" if diagnosis.command else ""
         lines.append(f"- **{diagnosis.severity}** {who}{' '.join(diagnosis.message.split())}.{fix}")
     return "\n".join(lines) + "\n"

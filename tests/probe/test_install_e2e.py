@@ -47,6 +47,17 @@ def test_pascal_tensorflow_fix_removes_tensorflow_cpu(pascal_report: dict) -> No
     assert "pip uninstall -y tensorflow-cpu && pip install 'tensorflow[and-cuda]'" in _fix(pascal_report, "tensorflow")
 
 
+def test_fix_commands_stand_whole_on_their_own_line_at_80_columns(pascal_report: dict) -> None:
+    (torch_fix,) = [d for d in pascal_report["diagnoses"] if d["framework"] == "pytorch" and d["code"] == "cpu-only-build"]
+    assert torch_fix["command"] == "pip install torch --index-url https://download.pytorch.org/whl/cu126 --force-reinstall"
+    proc = run_cli("probe-gpu", "--no-bench", env={**PASCAL, "COLUMNS": "80"}, timeout=300)
+    lines = [line.strip() for line in proc.stdout.splitlines()]
+    assert torch_fix["command"] in lines  # one line, nothing else on it: copied whole
+    assert "pip uninstall -y tensorflow-cpu && pip install 'tensorflow[and-cuda]'" in lines
+    fix_line = next(line for line in lines if line.startswith("fix: install a CUDA build (the package index"))
+    assert "pip install" not in fix_line  # the words explain, the command line acts
+
+
 def test_pascal_is_never_offered_cu128_or_a_cuda_13_build(pascal_report: dict) -> None:
     fixes = " ".join(d["fix"] for d in pascal_report["diagnoses"])
     assert not re.search(r"cu128|cu13\d|whl/cu13", fixes)

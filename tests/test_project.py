@@ -8,6 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from fwguide import frameworks
 from fwguide.rulebook import load
 from tests.conftest import ROOT
 
@@ -38,7 +39,8 @@ def test_wheel_ships_the_rulebook_and_finds_it_outside_the_checkout(tmp_path: Pa
     names = zipfile.ZipFile(wheel).namelist()
     assert "fwguide/rules/rulebook.yaml" in names
     assert any(n.startswith("fwguide/rules/categories/") and n.endswith(".yaml") for n in names)
-    assert any(n.startswith("fwguide/probe/workers/") for n in names)
+    workers = {f"fwguide/probe/workers/{f.worker.name}" for f in frameworks.known()}
+    assert workers | {"fwguide/probe/workers/fwguide_worker.py"} <= set(names)  # each worker and their protocol
 
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target",

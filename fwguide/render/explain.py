@@ -80,7 +80,8 @@ def _verdict(title: str, winner: str | None, summary: str) -> Box:
 
 def _checks(category: Category, results: Sequence[Any] | None) -> list[Block]:
     if results is None:
-        names = ", ".join(c.label or c.target or c.check for c in category.checks) or "none"
+        # One name per check, however many frameworks run it ("flip a tensor" for both)
+        names = ", ".join(dict.fromkeys(c.label or c.target or c.check for c in category.checks)) or "none"
         return [text(("Live checks: ", "bold"), names),
                 text(("Run with --check to verify them against the frameworks installed here.", "dim"))]
     rows = []

@@ -16,8 +16,9 @@ Pure and deterministic: no I/O. How points are counted:
   the points say (unless two hard constraints disagree, which leaves the call slight).
 
 Confidence says how strongly the answers point one way: it comes from the lead the answers
-alone give the winner (the prior does not count) together with the relative margin of the
-totals, with the thresholds in CONFIDENCE_LEVELS. With no answers given it is never strong.
+alone give the winner (neither the prior nor a rule that only defaults triggered counts)
+together with the relative margin of the totals, with the thresholds in CONFIDENCE_LEVELS.
+With no answers given it is never strong.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ class Contribution(msgspec.Struct, frozen=True):
     because: str
     cause: str = ""  # the answers / probe facts that triggered it; empty for the base verdict
     hard: bool = False
+    assumed: bool = False  # triggered by defaults alone: it counts in the scores, not in the confidence
+
+    @property
+    def from_answers(self) -> bool:
+        """Triggered by what the user answered or this machine and project showed (not defaults, not the prior)."""
+        return bool(self.cause) and not self.assumed
 
 
 class HardConstraint(msgspec.Struct, frozen=True):
@@ -140,6 +147,8 @@ def _match(category: Category, rule: WeightRule, answers: Mapping[str, AnswerVal
     if cause is None or _any_match(rule.unless, answers, facts):
         return None
     contribution = _from_rule(category, rule, cause)
+    if origins and FACTS_KEY not in rule.when and all(origins.get(key) == "default" for key in rule.when):
+        contribution = msgspec.structs.replace(contribution, assumed=True)
     if not rule.hard or contribution.winner == "tie":
         return contribution, None
     return contribution, HardConstraint(category=category.id, framework=contribution.winner,  # type: ignore[arg-type]
@@ -163,7 +172,7 @@ def tally_matched(rulebook: Rulebook, matched: list[Matched]) -> Tally:
         winner, tie_reason = _tie_break(contributions)
     else:
         winner = max(FRAMEWORKS, key=scores.of)
-    answer_lead = round(sum(c.points.lead(winner) for c in contributions if c.cause), _DIGITS)
+    answer_lead = round(sum(c.points.lead(winner) for c in contributions if c.from_answers), _DIGITS)
     if len(bound) > 1:
         confidence: Confidence = "slight"  # two targets each need a different framework
     elif hard:
@@ -297,7 +306,7 @@ def _lead(text: str, min_chars: int = 40) -> str:
 
 def _tie_break(contributions: list[Contribution]) -> tuple[Framework, str]:
     """Level scores: the framework more of the answers lean to; failing that, PyTorch."""
-    counts = {fw: sum(1 for c in contributions if c.cause and c.winner == fw) for fw in FRAMEWORKS}
+    counts = {fw: sum(1 for c in contributions if c.from_answers and c.winner == fw) for fw in FRAMEWORKS}
     if counts["pytorch"] != counts["tensorflow"]:
         winner: Framework = max(FRAMEWORKS, key=counts.__getitem__)
         why = f"more of your answers ({counts[winner]} against {counts[other(winner)]}) lean to {display_name(winner)}"

@@ -93,6 +93,16 @@ def test_reasons_never_say_you_answered_for_a_default_or_a_detected_answer() -> 
     assert recommend(given, book).contributions[-1].cause.startswith("you answered deploy = browser, custom_kernels")
 
 
+def test_a_rule_only_defaults_triggered_moves_the_scores_but_not_the_confidence() -> None:
+    book = rulebook(category("a", "tie", 1.0, rules=(rule({"scale": "learning"}, 2.5, winner="pytorch"),)))
+    answered = recommend(answers(scale="learning"), book)
+    assumed = recommend(answers(scale="learning"), book, origins={"scale": "default"})
+    assert answered.scores == assumed.scores and answered.recommendation == assumed.recommendation == "pytorch"
+    assert (answered.answer_lead, answered.confidence) == (2.5, "moderate")
+    assert (assumed.answer_lead, assumed.confidence) == (0.0, "slight")
+    assert assumed.contributions[-1].assumed and not answered.contributions[-1].assumed
+
+
 def _soft_heavy_rulebook():
     soft = tuple(rule({"scale": ["learning", "research", "startup", "enterprise"]}, 4.0) for _ in range(5))
     return rulebook(

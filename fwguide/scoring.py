@@ -3,8 +3,10 @@
 Pure and deterministic: no I/O. How points are counted:
 
 * today's general verdicts form a small prior: every category's `scoring.base` goes to
-  today's winner (a tie splits it), and the whole prior is scaled to PRIOR_POINTS, so it
-  can break a near-tie but never decide against the answers;
+  today's winner (a tie splits it), and the whole prior is scaled to PRIOR_POINTS. With
+  today's verdicts it gives PyTorch a lead of about 1.2 points: enough to tip a close call
+  (answers that lead by about a point), never enough against one clear answer (most weigh
+  1.5 to 3);
 * every weight rule whose `when` matches, and none of whose `unless` keys match, gives
   `weight` points to its winner (the category's winner unless the rule names one; a tie
   splits them). A `when` matches when all of its keys match: a question id with a choice,

@@ -4,9 +4,8 @@ Pure and deterministic: no I/O. How points are counted:
 
 * today's general verdicts form a small prior: every category's `scoring.base` goes to
   today's winner (a tie splits it), and the whole prior is scaled to PRIOR_POINTS. With
-  today's verdicts it gives PyTorch a lead of about 1.2 points: enough to tip a close call
-  (answers that lead by about a point), never enough against one clear answer (most weigh
-  1.5 to 3);
+  today's verdicts it gives PyTorch a lead of about 1.2 points, which decides when the
+  answers lead by less than that (a single answer weighs 0.5 to 3 points);
 * every weight rule whose `when` matches, and none of whose `unless` keys match, gives
   `weight` points to its winner (the category's winner unless the rule names one; a tie
   splits them). A `when` matches when all of its keys match: a question id with a choice,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import msgspec
 
@@ -133,13 +134,13 @@ def match_rules(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: f
     """Each weight rule's outcome, in rulebook order. Given the outcomes `before` one answer `changed`,
     only the rules that read that answer are matched again."""
     if before is not None and changed is not None:
-        again = _rules_reading(rulebook).get(changed, ())
+        derived = _derived(rulebook)
         outcomes = list(before)
-        for index in again:
-            category, rule = _rules(rulebook)[index]
+        for index in derived.reading.get(changed, ()):
+            category, rule = derived.rules[index]
             outcomes[index] = _match(category, rule, answers, facts, origins)
         return outcomes
-    return [_match(category, rule, answers, facts, origins) for category, rule in _rules(rulebook)]
+    return [_match(category, rule, answers, facts, origins) for category, rule in _derived(rulebook).rules]
 
 
 def _match(category: Category, rule: WeightRule, answers: Mapping[str, AnswerValue], facts: frozenset[str],
@@ -158,7 +159,7 @@ def _match(category: Category, rule: WeightRule, answers: Mapping[str, AnswerVal
 
 def tally_matched(rulebook: Rulebook, matched: list[Matched]) -> Tally:
     """The scores, winner and confidence from the prior and the rules' outcomes (see match_rules)."""
-    contributions = list(_prior(rulebook)) + [m[0] for m in matched if m is not None]
+    contributions = list(_derived(rulebook).prior) + [m[0] for m in matched if m is not None]
     hard = [m[1] for m in matched if m is not None and m[1] is not None]
     scores = Points(
         pytorch=round(sum(c.points.pytorch for c in contributions), _DIGITS),
@@ -234,40 +235,30 @@ def _split(winner: Winner, amount: float) -> Points:
     return Points(pytorch=amount) if winner == "pytorch" else Points(tensorflow=amount)
 
 
-_last_prior: tuple[Rulebook | None, tuple[Contribution, ...]] = (None, ())
-_last_rules: tuple[Rulebook | None, list[tuple[Category, WeightRule]], dict[str, tuple[int, ...]]] = (None, [], {})
+class _Derived(NamedTuple):
+    """What scoring derives from one rulebook: remembered for the last rulebook seen, since
+    what_would_change re-scores dozens of answer sets against it."""
+
+    rulebook: Rulebook | None
+    prior: tuple[Contribution, ...]  # today's general verdicts, scaled together to PRIOR_POINTS
+    rules: list[tuple[Category, WeightRule]]  # every weight rule with its category, in rulebook order
+    reading: dict[str, tuple[int, ...]]  # question id -> positions of the rules whose `when` or `unless` read it
 
 
-def _rules(rulebook: Rulebook) -> list[tuple[Category, WeightRule]]:
-    return _indexed(rulebook)[1]
+_last = _Derived(None, (), [], {})
 
 
-def _rules_reading(rulebook: Rulebook) -> dict[str, tuple[int, ...]]:
-    """For each question id, the positions of the rules whose `when` or `unless` read it."""
-    return _indexed(rulebook)[2]
-
-
-def _indexed(rulebook: Rulebook) -> tuple[Rulebook | None, list[tuple[Category, WeightRule]], dict[str, tuple[int, ...]]]:
-    global _last_rules
-    if _last_rules[0] is not rulebook:
+def _derived(rulebook: Rulebook) -> _Derived:
+    global _last
+    if _last.rulebook is not rulebook:
         rules = [(category, rule) for category in rulebook.categories for rule in category.scoring.rules]
         reading: dict[str, list[int]] = {}
         for index, (_, rule) in enumerate(rules):
             for key in {*rule.when, *rule.unless}:
                 reading.setdefault(key, []).append(index)
-        _last_rules = (rulebook, rules, {key: tuple(found) for key, found in reading.items()})
-    return _last_rules
-
-
-def _prior(rulebook: Rulebook) -> tuple[Contribution, ...]:
-    """Today's general verdicts, scaled together to PRIOR_POINTS: a tie-breaker, not a decider.
-
-    Remembered for the last rulebook seen, since what_would_change re-scores dozens of answer sets.
-    """
-    global _last_prior
-    if _last_prior[0] is not rulebook:
-        _last_prior = (rulebook, tuple(_prior_of(rulebook)))
-    return _last_prior[1]
+        _last = _Derived(rulebook, tuple(_prior_of(rulebook)), rules,
+                         {key: tuple(found) for key, found in reading.items()})
+    return _last
 
 
 def _prior_of(rulebook: Rulebook) -> list[Contribution]:

@@ -10,8 +10,11 @@ Only the standard library is imported here: every command reads this module at s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
+
+from fwguide.errors import FwguideError
 
 WORKERS = Path(__file__).resolve().parent / "probe" / "workers"
 
@@ -100,6 +103,18 @@ def find(name: str) -> Framework | None:
     """The framework an id or alias names (any case), or None."""
     wanted = name.strip().lower()
     return next((f for f in _REGISTRY.values() if wanted == f.id or wanted in f.aliases), None)
+
+
+def ids_for(names: Iterable[str]) -> list[str]:
+    """The ids that ids or aliases name, in order, each once; FwguideError for a name fwguide does not know."""
+    found = []
+    for name in names:
+        framework = find(name)
+        if framework is None:
+            choices = " or ".join(f.cli_name for f in _REGISTRY.values())
+            raise FwguideError(f"unknown framework {name!r}", hint=f"choose {choices}")
+        found.append(framework.id)
+    return list(dict.fromkeys(found))
 
 
 def title(framework_id: str) -> str:

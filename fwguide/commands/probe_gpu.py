@@ -18,7 +18,7 @@ def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], time
     from fwguide.render.console import detect
 
     terminal = detect()
-    asked = [found.id for found in map(registry.find, frameworks) if found is not None]
+    asked = registry.ids_for(frameworks)  # the frameworks whose failure sets the exit code
     live = None
     if terminal.progress:  # progress only for a person watching; rich is not even imported otherwise
         from fwguide.render.probe import ProgressView

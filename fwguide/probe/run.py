@@ -219,11 +219,7 @@ def probe(pythons: Sequence[str], asked: Sequence[str], timeout: float, bench: b
     def left() -> float:  # one deadline for the run: checking the interpreters spends the workers' time
         return max(timeout - (time.monotonic() - started), 0.5)
 
-    unknown = [f for f in asked if frameworks.find(f) is None]
-    if unknown:
-        choices = " or ".join(f.cli_name for f in frameworks.known())
-        raise FwguideError(f"unknown framework {unknown[0]!r}", hint=f"choose {choices}")
-    names = list(dict.fromkeys(frameworks.find(f).id for f in asked))  # type: ignore[union-attr]
+    names = frameworks.ids_for(asked)
     interpreters = list({i.path: i for i in (interpreter.resolve(p, left()) for p in pythons)}.values())
     chosen = {found.path: "--python" for found in interpreters}
     if not interpreters:  # the activated environment, else fwguide's own (interpreter.default)

@@ -18,7 +18,6 @@ import msgspec
 
 from fwguide.project_files import code_imports, head, notebook_imports, requirement_names
 from fwguide import frameworks
-from fwguide.frameworks import DECISION
 
 MAX_FILES = 3000  # files read: code, notebooks, dependency and environment files
 MAX_SECONDS = 0.3
@@ -34,7 +33,7 @@ _ENV_MARKERS = ("pyvenv.cfg", "conda-meta")  # a folder holding one of these is 
 _PROJECT_FILES = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "environment.yml", "environment.yaml",
                             "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock"})
 
-FAMILIES = DECISION  # the frameworks whose code and dependencies answer `existing_code`
+FAMILIES = frameworks.DECISION  # the frameworks whose code and dependencies answer `existing_code`
 _LABEL = {f: frameworks.title(f) for f in FAMILIES}
 # Other families a project may show: Keras (counted by its backend), JAX, and plain numerical code.
 _MODULES = {
@@ -216,8 +215,7 @@ class _Scanner:
         if found.modules:
             self.file_modules.append(set(found.modules))
             self.module_files.update(found.modules)
-        if kind not in ("code", "notebook", "keras-json", "env"):
-            self._declare(where, kind, found.requirements)
+        self._declare(where, kind, found.requirements)  # only dependency files declare any
 
     def _declare(self, where: str, kind: str, pairs: list[tuple[str, str]]) -> None:
         strength = "lock" if kind in ("lock", "pipfile-lock") else "direct"
@@ -248,10 +246,9 @@ def _read(path: str, kind: str, size: int, mtime_ns: int) -> FileFindings:
     return FileFindings(size, mtime_ns, sorted(backends), sorted(m for m in modules if m in _MODULES), requirements)
 
 
-def scan(root: Path, max_files: int = MAX_FILES, max_seconds: float = MAX_SECONDS,
-         remembered: dict[str, FileFindings] | None = None) -> ProjectScan:
+def scan(root: Path, max_files: int = MAX_FILES, max_seconds: float = MAX_SECONDS) -> ProjectScan:
     """Scan `root` (bounded) and suggest `existing_code` / `experience` with the evidence for each."""
-    return _conclude(_scan(root, max_files, max_seconds, remembered))
+    return _conclude(_scan(root, max_files, max_seconds, None))
 
 
 def _scan(root: Path, max_files: int, max_seconds: float, remembered: dict[str, FileFindings] | None) -> _Scanner:
@@ -267,8 +264,11 @@ def scan_cached(root: Path) -> ProjectScan:
 
     memo: KeyedCache[dict[str, FileFindings]] = KeyedCache("project", dict[str, FileFindings], max_bytes=4 << 20,
                                                            max_entries=32)
-    code = os.stat(__file__)  # what a file says depends on how this module reads it
-    key = "\n".join([__version__, f"{code.st_size}:{code.st_mtime_ns}", str(root)])
+    from fwguide import project_files
+
+    # What a file says depends on the code that reads it: this module and project_files.
+    readers = [os.stat(module) for module in (__file__, project_files.__file__)]
+    key = "\n".join([__version__, *(f"{s.st_size}:{s.st_mtime_ns}" for s in readers), str(root)])
     remembered = memo.load(key) or {}
     scanner = _scan(root, MAX_FILES, MAX_SECONDS, remembered)
     if scanner.findings != remembered:

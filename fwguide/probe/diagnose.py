@@ -75,19 +75,14 @@ def install_for(options: Sequence[InstallOption], framework: str, machine: Machi
     )
 
 
-def fix_text(choice: InstallChoice | None, lead: str) -> str:
-    """`lead: command`, with what replacing the installed build involves and what the machine still lacks."""
-    if choice is None:
-        return ""
-    extra = choice.because + [choice.replaces] * bool(choice.replaces) + choice.warnings
-    return f"{lead}: {choice.command}" + (f" ({'; '.join(extra)})" if extra else "")
-
-
 def _fix(choice: InstallChoice | None, lead: str, otherwise: str, before: str = "") -> dict[str, str]:
-    """A finding's fix (and its command, alone) from an install choice; `otherwise` when there is none."""
+    """A finding's fix, `before` then `lead: command` with what replacing the installed build involves and
+    what the machine still lacks; the command alone beside it. `otherwise` when there is no choice."""
     if choice is None:
         return {"fix": before + otherwise if otherwise else ""}
-    return {"fix": before + fix_text(choice, lead), "command": choice.command}
+    extra = choice.because + [choice.replaces] * bool(choice.replaces) + choice.warnings
+    fix = f"{before}{lead}: {choice.command}" + (f" ({'; '.join(extra)})" if extra else "")
+    return {"fix": fix, "command": choice.command}
 
 
 # --- findings ---------------------------------------------------------------------------------

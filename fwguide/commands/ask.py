@@ -195,7 +195,7 @@ def _gather(rulebook: Rulebook, given: dict[str, AnswerValue], machine: _Machine
     if terminal.interactive and not no_input:
         import textwrap
 
-        from fwguide import questionnaire
+        from fwguide.render import questionnaire
         from fwguide.render.ask import detected_in_project
 
         for qid, value in found.items():  # pre-filled below; the user's pick wins

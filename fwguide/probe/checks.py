@@ -16,7 +16,7 @@ import msgspec
 from fwguide import frameworks
 from fwguide.probe import interpreter
 from fwguide.probe.model import WorkerChecks
-from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads, stop_group
+from fwguide.probe.processes import WorkerFailure, WorkerProcess, run_in_threads, stop_group
 from fwguide.rulebook.schema import Check
 
 

@@ -138,7 +138,7 @@ def resolve(given: str | Path, timeout: float = 30.0) -> Interpreter:
 
 
 def _ask(path: Path, given: str | Path, timeout: float) -> Interpreter:
-    from fwguide.probe.runner import WorkerFailure, run_capped
+    from fwguide.probe.processes import WorkerFailure, run_capped
 
     not_python = f"--python {given}: does not look like a Python interpreter"
     try:

@@ -27,7 +27,7 @@ from fwguide.probe.interpreter import Interpreter
 from fwguide.probe.machine import driver_signature, machine_info
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport, WorkerBench, WorkerProbe
 from fwguide.probe.report import add_bench, cache_note, capabilities, from_failure, from_probe, now_iso
-from fwguide.probe.runner import WorkerFailure, WorkerProcess, run_in_threads, stop_group
+from fwguide.probe.processes import WorkerFailure, WorkerProcess, run_in_threads, stop_group
 from fwguide.rulebook.schema import DevicePeak, InstallOption
 
 CACHEABLE = frozenset({"ok", "missing"})

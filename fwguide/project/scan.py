@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgspec
 
-from fwguide.project_files import code_imports, head, notebook_imports, requirement_names
+from fwguide.project.files import code_imports, head, notebook_imports, requirement_names
 from fwguide import frameworks
 
 MAX_FILES = 3000  # files read: code, notebooks, dependency and environment files
@@ -264,7 +264,7 @@ def scan_cached(root: Path) -> ProjectScan:
 
     memo: KeyedCache[dict[str, FileFindings]] = KeyedCache("project", dict[str, FileFindings], max_bytes=4 << 20,
                                                            max_entries=32)
-    from fwguide import project_files
+    from fwguide.project import files as project_files
 
     # What a file says depends on the code that reads it: this module and project_files.
     readers = [os.stat(module) for module in (__file__, project_files.__file__)]

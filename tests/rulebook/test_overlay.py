@@ -16,7 +16,7 @@ categories:
     current: {winner: pytorch}
 """
 
-# DESIGN.md's answers contract: ids, kinds and the choices every rulebook must keep.
+# The answers contract (docs/design.md): ids, kinds and the choices every rulebook must keep.
 DESIGN_CONTRACT = {
     "scale": ("one", {"learning", "research", "startup", "enterprise"}),
     "deploy": ("many", {"none", "python-server", "high-traffic-serving", "jvm-service", "cpp-runtime",
@@ -26,6 +26,7 @@ DESIGN_CONTRACT = {
     "os": ("one", {"linux", "windows", "macos"}),
     "experience": ("one", {"none", "python-numpy", "pytorch", "tensorflow"}),
     "existing_code": ("one", {"none", "pytorch", "tensorflow", "both"}),
+    "existing_model": ("one", {"none", "pytorch", "tensorflow", "onnx"}),
     "workload": ("one", {"train-own", "fine-tune", "inference-only"}),
     "model_family": ("one", {"llm-transformers", "vision", "audio-speech", "tabular", "recommender",
                              "reinforcement", "dynamic-structures", "other"}),

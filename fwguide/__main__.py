@@ -1,3 +1,3 @@
 from fwguide.cli import main
 
-main()
+raise SystemExit(main())

@@ -4,6 +4,7 @@ Command bodies live in fwguide/commands/ and are imported only when their comman
 runs, so `fwguide --help` stays at the cost of importing typer and rich.
 """
 
+import copy
 import sys
 from enum import Enum
 from pathlib import Path
@@ -240,27 +241,63 @@ def rules_calibrate(
     raise typer.Exit(command.calibrate(cases_file=cases, rules=rules, json_out=json_out, min_ratio=min_ratio))
 
 
-def _only(name: str) -> None:
-    """Declare to typer only the command about to run: it builds every declared command's options at each start."""
-    commands = [c for c in app.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name]  # type: ignore[union-attr]
+try:  # typer 0.28 carries its own copy of click; earlier releases use click itself
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover - depends on the typer release installed
+    from click.exceptions import ClickException as _ClickException  # type: ignore[no-redef]
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The app with only the command about to run declared: typer builds every declared command's options at each start.
+
+    A shallow copy, so the module's app keeps every command and main() can run again in the same process.
+    """
+    name = argv[0] if argv else ""
+    commands = [c for c in app.registered_commands
+                if (c.name or getattr(c.callback, "__name__", "").replace("_", "-")) == name]
     groups = [g for g in app.registered_groups if g.name == name]
-    if commands or groups:  # anything else (an option, a typo that deserves a suggestion) keeps them all
-        app.registered_commands, app.registered_groups = commands, groups
+    if not commands and not groups:  # an option, or a typo that deserves a suggestion among all commands
+        return app
+    only = copy.copy(app)
+    only.registered_commands, only.registered_groups = commands, groups
+    return only
 
 
-def main() -> None:
-    """Entry point: run the app, render FwguideError once, never show a traceback for user errors."""
-    from fwguide.lifecycle import prepare
+def main(argv: list[str] | None = None) -> int:
+    """Run one fwguide command and return its exit code; errors for users never show a traceback.
+
+    Re-entrant: tests call it in-process (`main(["explain", "--list"])`), the console script with sys.argv.
+    """
+    from fwguide.lifecycle import finish_output, output_failed, prepare
 
     prepare()
-    if len(sys.argv) > 1:
-        _only(sys.argv[1])
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app()
+        try:
+            code = _app_for(args)(args=args, prog_name="fwguide", standalone_mode=False)
+        except typer.Abort:  # EOF at a prompt
+            code = int(ExitCode.INTERRUPTED)
+        except _ClickException as exc:  # usage errors: the parser's own message, exit 2
+            exc.show()
+            code = exc.exit_code
     except FwguideError as exc:
         from fwguide.render.errors import show_error
 
         show_error(exc)
-        sys.exit(int(exc.exit_code))
+        code = int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.exit(int(ExitCode.INTERRUPTED))
+        code = int(ExitCode.INTERRUPTED)
+    except OSError as exc:
+        if not _is_stdout_failure(exc):
+            raise
+        return output_failed(exc)
+    return finish_output(code if isinstance(code, int) else 0)
+
+
+def _is_stdout_failure(exc: OSError) -> bool:
+    """Whether `exc` is stdout refusing a write (closed pipe, full disk, file-size limit), not a bug elsewhere."""
+    import errno
+
+    if isinstance(exc, BrokenPipeError):
+        return True
+    return exc.errno in (errno.EFBIG, errno.ENOSPC, errno.EIO, errno.EDQUOT) and exc.filename is None

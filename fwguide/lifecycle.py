@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import io
 import os
 import signal
 import sys
@@ -91,6 +92,7 @@ def prepare() -> None:
         sys.stdout = _ClosedStdout()  # type: ignore[assignment]
     if stderr_closed:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
+    _check_stdout_writes()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
@@ -98,3 +100,92 @@ def prepare() -> None:
                 reconfigure(errors=ERRORS)
             except (ValueError, OSError):
                 pass
+
+
+class _CheckedWrites(io.RawIOBase):
+    """fd 1, written whole or not at all: a short write (a file-size limit, a full disk) raises.
+
+    Python's own buffered stdout can drop the rest of a short write without a word, which
+    would let `fwguide ... --json > out` exit 0 with half a document in `out`.
+    """
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 1
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            view = view[os.write(1, view):]
+        return total
+
+
+def _check_stdout_writes() -> None:
+    """Route a redirected stdout (file or pipe) through _CheckedWrites; a terminal keeps Python's own."""
+    stream = sys.stdout
+    if type(stream) is not io.TextIOWrapper or isinstance(getattr(stream, "buffer", None), _Checked):
+        return
+    try:
+        if stream.fileno() != 1 or stream.isatty():
+            return
+        stream.flush()
+    except (OSError, ValueError):
+        return
+    sys.stdout = io.TextIOWrapper(_Checked(_CheckedWrites()), encoding=stream.encoding, errors=stream.errors,
+                                  newline=None, line_buffering=stream.line_buffering, write_through=False)
+
+
+class _Checked(io.BufferedWriter):
+    pass
+
+
+def finish_output(code: int) -> int:
+    """Flush what the run printed and return its exit code; output cut short makes it 1.
+
+    A reader that went away (a closed pipe) ends the run quietly; a write that failed for
+    another reason (a full disk, a file-size limit) is said on stderr, so a truncated
+    `--json > out` never passes for a complete one.
+    """
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return code or 1
+    except (OSError, ValueError) as exc:
+        _silence_stdout()
+        _say(f"error: the output could not be written whole ({getattr(exc, 'strerror', None) or exc})\n")
+        return 1
+    return code
+
+
+def output_failed(exc: OSError) -> int:
+    """The exit code for a run whose writing to stdout raised `exc`, with the reason on stderr."""
+    _silence_stdout()
+    if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
+        return 1
+    _say(f"error: the output could not be written whole ({exc.strerror or exc})\n")
+    return 1
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's own flush at exit cannot fail again."""
+    try:
+        held = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(held, 1)
+        os.close(held)
+    except OSError:
+        pass
+
+
+def _say(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass

@@ -140,12 +140,13 @@ def list_questions(rules: Path | None, json_out: bool) -> int:
     rulebook = load(rules)
     if json_out:
         from fwguide.render.jsonout import print_json
+        from fwguide.render.output import versioned
 
-        print_json({"questions": [
+        print_json(versioned({"questions": [
             {"id": q.id, "kind": q.kind, "prompt": q.prompt, "default": q.default,
              "choices": [{"id": c.id, "label": c.label} for c in q.choices],
              "renamed": {old: new.to for old, new in q.renamed.items()}}
-            for q in rulebook.questions]})
+            for q in rulebook.questions]}))
         return int(ExitCode.OK)
     kinds = {"one": "one choice", "many": "one or more choices, comma-separated", "yesno": "yes or no"}
     lines = []

@@ -8,6 +8,7 @@ import msgspec
 
 from fwguide.errors import ExitCode, FwguideError
 from fwguide.render.console import Terminal, detect
+from fwguide.render.output import choose, emit
 from fwguide.rulebook import find_category, load
 from fwguide.rulebook.schema import Category, Rulebook
 
@@ -24,36 +25,23 @@ def run(category: str | None, list_all: bool, json_out: bool, check: bool, rules
         return _list(rulebook, json_out, terminal)
     found = find_category(rulebook, category)
     results = _run_checks(found, json_out, terminal, python) if check else None
-    if json_out:
-        from fwguide.render.jsonout import print_json
+    from fwguide.render.explain import category_blocks
 
-        print_json(category_json(rulebook, found, results))
-    else:
-        from fwguide.render.explain import show_category
-
-        show_category(rulebook, found, results, terminal)
+    emit(choose(terminal, json_out), terminal, data=lambda: category_json(rulebook, found, results),
+         blocks=lambda width: category_blocks(rulebook, found, results))
     failed = results is not None and any(r.status in {"fail", "error"} for r in results)
     return int(ExitCode.PROBLEM if failed else ExitCode.OK)
 
 
 def _list(rulebook: Rulebook, json_out: bool, terminal: Terminal) -> int:
-    if json_out:
-        from fwguide.render.jsonout import print_json
+    from fwguide.render.explain import list_blocks
 
-        print_json({
-            "rulebook": _meta_json(rulebook),
-            "categories": [
-                {
-                    "id": c.id, "title": c.title, "kind": c.kind, "aliases": c.aliases,
-                    "winner_2017": seed_winner(c), "winner_today": c.current.winner,
-                }
-                for c in rulebook.categories
-            ],
-        })
-    else:
-        from fwguide.render.explain import show_list
-
-        show_list(rulebook, terminal)
+    emit(choose(terminal, json_out), terminal, data=lambda: {
+        "rulebook": _meta_json(rulebook),
+        "categories": [{"id": c.id, "title": c.title, "kind": c.kind, "aliases": c.aliases,
+                        "winner_2017": seed_winner(c), "winner_today": c.current.winner}
+                       for c in rulebook.categories],
+    }, blocks=lambda width: list_blocks(rulebook))
     return int(ExitCode.OK)
 
 

@@ -21,8 +21,11 @@ _DECODER = json.JSONDecoder()
 
 
 def run(reports: Sequence[str], json_out: bool, markdown: bool) -> int:
-    if json_out and markdown:
-        raise FwguideError("--json and --markdown cannot be combined", hint="pick one of them")
+    from fwguide.render.console import detect
+    from fwguide.render.output import choose, emit
+
+    terminal = detect()
+    fmt = choose(terminal, json_out, markdown)
     if not reports:
         raise FwguideError("no reports given", hint="e.g. fwguide fleet reports/ (a folder of probe-gpu --json files)")
     hosts: list[HostReport] = []
@@ -44,19 +47,10 @@ def run(reports: Sequence[str], json_out: bool, markdown: bool) -> int:
         raise FwguideError(f"no readable probe-gpu report among {', '.join(reports)}",
                            hint="collect them with: fwguide probe-gpu --json --no-bench > $(hostname).json")
     fleet = merge(hosts, skipped)
-    if json_out:
-        from fwguide.render.jsonout import print_json
+    from fwguide.render.fleet import blocks, markdown_blocks
 
-        print_json(fleet.to_json_dict())
-    elif markdown:
-        from fwguide.render.fleet import markdown as fleet_markdown
-
-        sys.stdout.write(fleet_markdown(fleet))
-    else:
-        from fwguide.render.console import detect
-        from fwguide.render.fleet import show
-
-        show(fleet, detect())
+    emit(fmt, terminal, data=fleet.to_json_dict, blocks=lambda width: blocks(fleet),
+         markdown=lambda: markdown_blocks(fleet))
     return int(ExitCode.PROBLEM if fleet.has_problem else ExitCode.OK)
 
 

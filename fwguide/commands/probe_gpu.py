@@ -7,17 +7,17 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from fwguide import frameworks as registry
-from fwguide.errors import ExitCode, FwguideError
+from fwguide.errors import ExitCode
 
 
 def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], timeout: float, bench: bool,
         refresh: bool, markdown: bool = False) -> int:
-    if json_out and markdown:
-        raise FwguideError("--json and --markdown cannot be combined", hint="pick one output format")
     from fwguide.probe import run_probe
     from fwguide.render.console import detect
+    from fwguide.render.output import choose, emit
 
     terminal = detect()
+    fmt = choose(terminal, json_out, markdown)
     asked = registry.ids_for(frameworks)  # the frameworks whose failure sets the exit code
     live = None
     if terminal.progress:  # progress only for a person watching; rich is not even imported otherwise
@@ -27,19 +27,10 @@ def run(json_out: bool, pythons: Sequence[Path], frameworks: Sequence[str], time
     with live or nullcontext():
         report = run_probe(pythons=[str(p) for p in pythons], frameworks=list(frameworks) or None,
                            timeout=timeout, bench=bench, refresh=refresh, on_progress=live.update if live else None)
-    if json_out:
-        from fwguide.render.jsonout import print_json
+    from fwguide.render.probe import sections
+    from fwguide.render.probe_markdown import markdown_blocks
 
-        print_json(report)
-    elif markdown:
-        import sys
-
-        from fwguide.render.probe_markdown import probe_markdown
-
-        sys.stdout.write(probe_markdown(report))
-    else:
-        from fwguide.render.probe import show_report
-
-        show_report(report, terminal)
+    emit(fmt, terminal, data=lambda: report, blocks=lambda width: sections(report),
+         markdown=lambda: markdown_blocks(report))
     unusable = [f for env in report.environments for f in env.frameworks if f.framework in asked and not f.usable]
     return int(ExitCode.PROBLEM if unusable else ExitCode.OK)

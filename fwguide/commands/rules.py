@@ -9,6 +9,7 @@ from fwguide.errors import ExitCode, FwguideError
 from fwguide.engine import display_name
 from fwguide.render.console import stdout_console
 from fwguide.render.jsonout import print_json
+from fwguide.render.output import versioned
 from fwguide.rulebook import check
 
 
@@ -37,7 +38,7 @@ def validate(path: Path | None, json_out: bool) -> int:
     # Warnings, not problems: a newer framework does not make the rulebook invalid, only worth re-checking.
     warnings = newer_than_checked(rulebook.install, _installed_versions())
     if json_out:
-        print_json({
+        print_json(versioned({
             "rulebook": target,
             "ok": not problems,
             "warnings": warnings,
@@ -47,7 +48,7 @@ def validate(path: Path | None, json_out: bool) -> int:
             "problems": [
                 {"path": str(p.path), "line": p.line, "field": p.field, "expected": p.expected} for p in problems
             ],
-        })
+        }))
         return int(ExitCode.USAGE if problems else ExitCode.OK)
     for warning in warnings:
         sys.stderr.write(f"warning: {warning}\n")
@@ -77,7 +78,7 @@ def calibrate(cases_file: Path, rules: Path | None, json_out: bool, min_ratio: f
     outcome = run_cases(read_cases(cases_file, rulebook), rulebook)
     failed = outcome.agreement < min_ratio or outcome.strong_misses > 0
     if json_out:
-        print_json({
+        print_json(versioned({
             "agreement": outcome.agreement,
             "cases": [{"id": c.id, "expected": c.expected, "recommendation": c.recommendation,
                        "confidence": c.confidence, "scores": c.scores, "hit": c.hit, "close": c.close,
@@ -86,7 +87,7 @@ def calibrate(cases_file: Path, rules: Path | None, json_out: bool, min_ratio: f
             "confidence_counts": outcome.confidence_counts,
             "min": min_ratio,
             "ok": not failed,
-        })
+        }))
         return int(ExitCode.PROBLEM if failed else ExitCode.OK)
     counted = [c for c in outcome.cases if c.counted]
     close = [c for c in outcome.cases if c.close]

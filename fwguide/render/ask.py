@@ -61,8 +61,9 @@ def to_json_dict(outcome: AskOutcome) -> dict[str, Any]:
 
 def print_json(outcome: AskOutcome) -> None:
     from fwguide.render.jsonout import print_json as print_data
+    from fwguide.render.output import versioned
 
-    print_data(to_json_dict(outcome))
+    print_data(versioned(to_json_dict(outcome)))
 
 
 def alternative_text(alternative: Alternative) -> str:

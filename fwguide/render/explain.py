@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from fwguide.render.console import Terminal
-from fwguide.render.layout import BLANK, Block, Box, Code, Heading, Table, show, text
+from fwguide.render.layout import BLANK, Block, Box, Code, Heading, Table, text
 from fwguide import frameworks
 from fwguide.rulebook.schema import Category, Rulebook
 
@@ -35,10 +35,6 @@ def _winner(winner: str | None) -> tuple[str, str]:
     return name, _WINNER_STYLE.get(name, "dim")
 
 
-def show_list(rulebook: Rulebook, terminal: Terminal) -> None:
-    show(list_blocks(rulebook), terminal)
-
-
 def list_blocks(rulebook: Rulebook) -> list[Block]:
     rows = [(c.id, c.title, _seed_name(c), FRAMEWORK_NAMES[c.current.winner],
              KIND_NAMES[c.kind]) for c in rulebook.categories]
@@ -46,10 +42,6 @@ def list_blocks(rulebook: Rulebook) -> list[Block]:
                   ("id", "title", "2017", "today", "kind"), rows, marks=_WINNER_STYLE),
             BLANK, text(("Details: fwguide explain CATEGORY (id, title or alias); add --check to run the live checks",
                          "dim"))]
-
-
-def show_category(rulebook: Rulebook, category: Category, results: Sequence[Any] | None, terminal: Terminal) -> None:
-    show(category_blocks(rulebook, category, results), terminal)
 
 
 def category_blocks(rulebook: Rulebook, category: Category, results: Sequence[Any] | None) -> list[Block]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 from fwguide.fleet import Finding, Fleet, FrameworkOnHost, HostReport
-from fwguide.render.console import Terminal
-from fwguide.render.layout import BLANK, Block, Heading, Table, show as draw, text
+from fwguide.render.layout import BLANK, Block, Heading, Table, text
 from fwguide import frameworks
 
+_ALL_CLEAR = "every host uses its GPUs with each installed framework, and versions match"
 _SEVERITY = {"problem": ("problem: ", "bold red"), "warning": ("warning: ", "yellow"), "info": ("note: ", "dim")}
 
 
@@ -62,8 +62,7 @@ def summary(fleet: Fleet) -> str:
 def blocks(fleet: Fleet) -> list[Block]:
     out: list[Block] = [Table(f"Fleet: {summary(fleet)}", header(), rows(fleet)), BLANK, Heading("Findings")]
     if not fleet.findings:
-        out.append(text("none: every host uses its GPUs with each installed framework, and versions match",
-                        indent=2))
+        out.append(text(f"none: {_ALL_CLEAR}", indent=2))
     for finding in fleet.findings:
         out.append(text(finding.message, indent=2, lead=_SEVERITY[finding.severity]))
         if finding.fix:
@@ -71,25 +70,13 @@ def blocks(fleet: Fleet) -> list[Block]:
     return out
 
 
-def show(fleet: Fleet, terminal: Terminal) -> None:
-    draw(blocks(fleet), terminal)
-
-
-def _cell(value: str) -> str:
-    """Markdown table cells hold no pipes or line breaks."""
-    return "<br>".join(part.replace("|", "\\|") for part in value.split("\n"))
-
-
-def markdown(fleet: Fleet) -> str:
-    columns = header()
-    lines = [f"# Fleet: {summary(fleet)}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows(fleet)]
-    lines += ["", "## Findings", ""]
-    lines += [_finding_line(f) for f in fleet.findings] or ["- None: every host uses its GPUs with each installed "
-                                                            "framework, and versions match."]
-    return "\n".join(lines) + "\n"
-
-
-def _finding_line(finding: Finding) -> str:
-    fix = f" Fix: {finding.fix}" if finding.fix else ""
-    return f"- **{finding.severity}** ({finding.kind}): {finding.message}.{fix}"
+def markdown_blocks(fleet: Fleet) -> list[Block]:
+    """The table and findings for a wiki page or a pull request (fwguide.render.markdown escapes every cell)."""
+    out: list[Block] = [Heading(f"Fleet: {summary(fleet)}", level=1), Table(header=header(), rows=rows(fleet)),
+                        Heading("Findings")]
+    if not fleet.findings:
+        out.append(text(f"None: {_ALL_CLEAR}.", lead="- "))
+    for finding in fleet.findings:
+        fix = f" Fix: {finding.fix}" if finding.fix else ""
+        out.append(text((finding.severity, "bold"), f" ({finding.kind}): {finding.message}.{fix}", lead="- "))
+    return out

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from fwguide.render.console import Terminal
+from fwguide.safetext import printable
 
 Segment = tuple[str, str]  # text and its rich style ("" for none)
 INDENT = 2  # tables and notes sit this far in
@@ -49,6 +50,7 @@ BLANK = Text()
 class Heading(msgspec.Struct, frozen=True):
     title: str
     style: str = "bold"
+    level: int = 2  # its depth in Markdown (# to ######); a screen shows every level alike
 
 
 class Table(msgspec.Struct, frozen=True):
@@ -81,11 +83,31 @@ Block = Text | Heading | Table | Box | Code
 
 
 def show(blocks: Iterable[Block], terminal: Terminal) -> None:
-    """Draw `blocks` on stdout: rich on a terminal, plain text anywhere else."""
+    """Draw `blocks` on stdout: rich on a terminal, plain text anywhere else. Every text is made
+    printable first, so nothing that came from outside can reach the terminal as a control."""
+    safe = [printable_block(block) for block in blocks]
     if not terminal.rich:
-        sys.stdout.write(plain(blocks, terminal.width))
+        sys.stdout.write(plain(safe, terminal.width))
         return
-    _draw_rich(list(blocks), terminal)
+    _draw_rich(safe, terminal)
+
+
+def printable_block(block: Block) -> Block:
+    """`block` with every string made printable (fwguide.safetext): the last guard before a terminal."""
+    replace = msgspec.structs.replace
+    if isinstance(block, Text):
+        return replace(block, parts=tuple((printable(t), s) for t, s in block.parts),
+                       lead=(printable(block.lead[0]), block.lead[1]))
+    if isinstance(block, Heading):
+        return replace(block, title=printable(block.title))
+    if isinstance(block, Table):
+        return replace(block, title=printable(block.title), header=tuple(printable(h) for h in block.header),
+                       rows=[tuple(printable(c) for c in row) for row in block.rows],
+                       notes=[printable(n) for n in block.notes])
+    if isinstance(block, Box):
+        return replace(block, title=printable(block.title), body=tuple(printable_block(t) for t in block.body))
+    return replace(block, title=printable(block.title),
+                   panes=tuple((printable(n), printable(src)) for n, src in block.panes))
 
 
 # --- geometry, shared by both renderers --------------------------------------------------------

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from fwguide import frameworks
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport
+from fwguide.render.layout import Block, Heading, Table, text
 
-def _cell(text: object) -> str:
-    """A value safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|") or "-"
-
-
-def _row(*cells: object) -> str:
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> Table:
+    return Table(header=header, rows=[tuple(str(c) for c in row) for row in rows])
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
-    top = "| " + " | ".join(header) + " |"
-    return [top, "|" + "---|" * len(header), *(_row(*r) for r in rows)]
+def _age(note: str) -> str:
+    """A cache note without the advice to the person who ran it ("--refresh"): a pasted report has no reader to act."""
+    return note.split(";")[0]
 
 
 def _machine_rows(machine: MachineInfo) -> list[tuple[object, ...]]:
@@ -74,7 +70,7 @@ def _column(report: FrameworkReport) -> list[str]:
     return [report.version or "?", _distribution(report), build.label if build else "?", cuda, devices]
 
 
-def _environment(environment: Environment) -> list[str]:
+def _environment(environment: Environment) -> list[Block]:
     labels = ("version", "distribution", "build", "bundled CUDA / cuDNN", "devices it sees")
     keys = ("version", "distribution", "build", "cuda", "devices")
     reports = environment.frameworks
@@ -85,29 +81,30 @@ def _environment(environment: Environment) -> list[str]:
         sources = "; ".join(dict.fromkeys(f.source(key) for f in known if f is not None and f.source(key)))
         rows.append((label, *(column[index] for column in columns), sources or "-"))
     chosen = f"; {environment.chosen_by}" if environment.chosen_by else ""
-    lines = [f"#### Python environment: `{environment.python}` (Python {environment.python_version or '?'}{chosen})", ""]
-    lines += _table(("", *(frameworks.title(r.framework) for r in reports), "from"), rows)
+    blocks: list[Block] = [
+        Heading(f"Python environment: {environment.python} (Python {environment.python_version or '?'}{chosen})", level=4),
+        _table(("", *(frameworks.title(r.framework) for r in reports), "from"), rows)]
     notes = sorted({r.cache_note for r in reports if r.cached and r.cache_note})
     if notes:
-        lines += ["", f"Framework results {notes[-1]}."]
-    return lines
+        blocks.append(text(f"Framework results {_age(notes[-1])}."))
+    return blocks
 
 
-def probe_markdown(report: ProbeReport) -> str:
-    """The whole report as GitHub-flavoured Markdown."""
-    host = getattr(report, "host", "")  # added to reports for `fwguide fleet`; older reports lack it
-    heading = f"fwguide {report.fwguide_version} · probed {report.created}" + (f" · host `{host}`" if host else "")
-    cached = f" ({report.machine.cache_note})" if report.machine.cache_note else ""
-    lines = ["### `fwguide probe-gpu` report", "", heading, "", f"#### Machine{cached}", ""]
-    lines += _table(("", "value", "from"), _machine_rows(report.machine))
+def markdown_blocks(report: ProbeReport) -> list[Block]:
+    """The whole report for `--markdown`: a compact form to paste into a GitHub issue."""
+    heading = f"fwguide {report.fwguide_version} · probed {report.created}" + (f" · host {report.host}" if report.host else "")
+    cached = f" ({_age(report.machine.cache_note)})" if report.machine.cache_note else ""
+    blocks: list[Block] = [Heading("fwguide probe-gpu report", level=3), text(heading),
+                           Heading(f"Machine{cached}", level=4), _table(("", "value", "from"), _machine_rows(report.machine))]
     for environment in report.environments:
-        lines += ["", *_environment(environment)]
-    lines += ["", "#### Diagnosis", ""]
+        blocks += _environment(environment)
+    blocks.append(Heading("Diagnosis", level=4))
     if not report.diagnoses:
-        lines.append("No problems found.")
+        blocks.append(text("No problems found."))
     for diagnosis in report.diagnoses:
         who = f"{frameworks.title(diagnosis.framework)}: " if diagnosis.framework else ""
         fix = f" Fix: {diagnosis.fix_words}" if diagnosis.fix else ""
-        fix += f" `{diagnosis.command}`" if diagnosis.command else ""
-        lines.append(f"- **{diagnosis.severity}** {who}{' '.join(diagnosis.message.split())}.{fix}")
-    return "\n".join(lines) + "\n"
+        blocks.append(text((diagnosis.severity, "bold"), f" {who}{diagnosis.message}.{fix}", lead="- "))
+        if diagnosis.command:
+            blocks.append(text(diagnosis.command, keep=True, indent=2))
+    return blocks

@@ -13,7 +13,7 @@ Framework = Literal["pytorch", "tensorflow"]
 Winner = Literal["pytorch", "tensorflow", "tie"]
 CategoryKind = Literal["article", "article-note", "new"]
 QuestionKind = Literal["one", "many", "yesno"]
-Compute = Literal["cpu", "cuda", "rocm", "mps"]
+Compute = Literal["cpu", "cuda", "rocm", "mps", "tpu"]  # tpu: a Cloud TPU VM, never this machine
 OperatingSystem = Literal["linux", "windows", "macos"]
 Confidence = Literal["strong", "moderate", "slight"]
 
@@ -157,10 +157,11 @@ class InstallOption(_Strict):
     """One entry of the install selector: framework x OS x compute platform (x build) -> command.
 
     Several entries may share a cell (e.g. CUDA 13 and CUDA 12.6 builds): the first whose
-    requirements the machine meets is chosen (fwguide.install).
+    requirements the machine meets is chosen (fwguide.install). Together the CUDA entries are a
+    compatibility table: GPU generations (compute capability) x driver x wheel index x last release.
     """
 
-    framework: Framework
+    framework: str  # a framework's install key (fwguide.frameworks): pytorch, tensorflow, jax
     os: list[OperatingSystem]
     compute: Compute
     command: str
@@ -171,7 +172,14 @@ class InstallOption(_Strict):
     arch: list[str] = []  # CPU architectures it is for (x86_64, arm64); empty: any
     cuda: str | None = None  # the CUDA version the build bundles
     min_driver_cuda: str | None = None  # the newest CUDA the NVIDIA driver must support
+    min_driver: str | None = None  # the same as an NVIDIA driver release (580 for CUDA 13), for messages
     min_compute_capability: str | None = None  # the oldest GPU architecture the build has kernels for
+    max_compute_capability: str | None = None  # the newest one, when newer GPUs get no kernels from it
+    index_url: str = ""  # the wheel index the command names (--index-url); "" for the package index
+    last_release: str | None = None  # the last release built this way ("2.14"): the command pins it
+    min_macos: str | None = None  # the oldest macOS its current releases install on
+    max_rocm: str | None = None  # the newest ROCm release this route serves
+    known_issue: str = ""  # an upstream issue about what the build does not cover (e.g. newer GPUs)
     checked: Checked | None = None
 
 

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fwguide import frameworks
 from fwguide.frameworks import DECISION
 from fwguide.rulebook.lookup import normalize_name
 from fwguide.rulebook.names import CHECKS, FACTS_KEY, PROBE_FACTS, TARGET_ROOTS
 from fwguide.rulebook.parse import Problem, dotted, locate, parse_path
-from fwguide.rulebook.schema import Alternative, Category, Question, Rulebook
+from fwguide.install.versions import version_tuple
+from fwguide.rulebook.schema import Alternative, Category, InstallOption, Question, Rulebook
 from fwguide.rulebook.yamlsource import LineDict
 
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -186,8 +188,45 @@ def _check_alternative(alternative: Alternative, questions: dict[str, Question],
         report.add(alternative, "when", problem)
 
 
+_RELEASE = re.compile(r"^\d+(\.\d+){0,2}$")
+
+
 def _check_install(rulebook: Rulebook, report: _Reporter) -> None:
     for framework in DECISION:
         for os_name in ("linux", "windows", "macos"):
             if not any(o.framework == framework and os_name in o.os and o.compute == "cpu" for o in rulebook.install):
                 report.whole(rulebook.install, "install", f"no CPU install command for {framework} on {os_name} (the fallback)")
+    keys = {f.install_id for f in frameworks.known()}
+    for option in rulebook.install:
+        if option.framework not in keys:
+            report.add(option, "framework", f"unknown framework {option.framework!r} (known: {', '.join(sorted(keys))})")
+        for field in ("cuda", "min_driver_cuda", "min_driver", "min_compute_capability", "max_compute_capability",
+                      "last_release", "min_macos", "max_rocm"):
+            value = getattr(option, field)
+            if value is not None and not _RELEASE.match(value):
+                report.add(option, field, f"expected a release number such as 12.6, not {value!r}")
+        for field in ("source", "known_issue", "index_url"):
+            if getattr(option, field) and not getattr(option, field).startswith(("https://", "http://")):
+                report.add(option, field, "expected a URL")
+        _check_install_entry(option, report)
+
+
+def _check_install_entry(option: InstallOption, report: _Reporter) -> None:
+    """A CUDA entry's compatibility fields agree with each other and with its command."""
+    low, high = option.min_compute_capability, option.max_compute_capability
+    if low and high and _RELEASE.match(low) and _RELEASE.match(high) and version_tuple(low) > version_tuple(high):
+        report.add(option, "max_compute_capability", f"expected {low} (min_compute_capability) or newer")
+    if option.compute != "cuda":
+        for field in ("cuda", "min_driver_cuda", "min_driver", "min_compute_capability", "max_compute_capability"):
+            if getattr(option, field) is not None:
+                report.add(option, field, f"only a CUDA entry has {field} (this one is {option.compute})")
+    elif option.min_driver and not option.min_driver_cuda:
+        report.add(option, "min_driver_cuda", "expected the CUDA version min_driver stands for")
+    if option.index_url and f"--index-url {option.index_url}" not in option.command:
+        report.add(option, "command", f"expected --index-url {option.index_url} (its index_url)")
+    if option.last_release:
+        pin = f"{option.package or '?'}=={option.last_release}"
+        if not option.package:
+            report.add(option, "package", "a last_release needs the package the command pins")
+        elif pin not in option.command:
+            report.add(option, "command", f'expected it to pin {pin} (its last_release), e.g. "{pin}.*"')

@@ -74,11 +74,11 @@ def test_cpu_only_torch_on_a_gpu_machine_gets_the_cuda_wheel() -> None:
     (diagnosis,) = [d for d in report.diagnoses if d.severity == "problem"]
     assert diagnosis.code == "cpu-only-build" and diagnosis.framework == "pytorch"
     assert "driver reports 1 NVIDIA GPU" in diagnosis.message
-    # The recorded driver supports CUDA 12.4: too old for the package index's CUDA 13 build, so cu126,
-    # forced over the installed CPU build that pip would otherwise keep.
-    assert diagnosis.fix.startswith(
-        "install a CUDA build: pip install torch --index-url https://download.pytorch.org/whl/cu126 --force-reinstall")
-    assert "driver for CUDA 13.0+" in diagnosis.fix
+    # The recorded driver supports CUDA 12.4: too old for the package index's CUDA 13 build, so cu126, pinned to
+    # torch 2.14 (its last release) and forced over the installed CPU build that pip would otherwise keep.
+    assert diagnosis.fix.startswith('install a CUDA build: pip install "torch==2.14.*" '
+                                    "--index-url https://download.pytorch.org/whl/cu126 --force-reinstall")
+    assert "driver for CUDA 13.0+" in diagnosis.fix and "580 series or newer" in diagnosis.fix
 
 
 def test_cpu_only_torch_on_windows_gets_the_cuda_index() -> None:

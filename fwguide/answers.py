@@ -8,7 +8,6 @@ same format back: JSON for a .json file name, YAML otherwise.
 """
 
 import io
-import re
 import stat
 import sys
 from collections.abc import Callable, Mapping
@@ -20,26 +19,33 @@ import msgspec
 from fwguide.cache import KeyedCache
 from fwguide.engine import AnswerValue
 from fwguide.errors import FwguideError, located
+from fwguide.files import decode_text
 from fwguide.rulebook.schema import Question, Rulebook
+from fwguide.safetext import shown
 
 _YES = {"yes", "y", "true", "1", "on"}
 _NO = {"no", "n", "false", "0", "off"}
 STDIN = Path("-")
-Origin = Literal["asked", "detected", "default"]  # where an answer not given by file or flag came from
+# Where an answer came from: given (--set, an answers file, or confirmed in the questionnaire, pre-selected
+# or not), detected (project folder, this machine) with nobody asked, or the default of a question never shown.
+Origin = Literal["answered", "detected", "default"]
 
 
 class Answers(msgspec.Struct, frozen=True):
-    """A complete set of answers, in questionnaire order, and where the unasked ones came from."""
+    """A complete set of answers, in questionnaire order, and where the ones nobody gave came from."""
 
     values: dict[str, AnswerValue]
-    defaulted: tuple[str, ...] = ()  # took the rulebook's documented default
-    detected: tuple[str, ...] = ()  # pre-filled from what this machine or the project folder shows
+    defaulted: tuple[str, ...] = ()  # never shown to anyone: the rulebook's documented default
+    detected: tuple[str, ...] = ()  # never shown: what this machine or the project folder shows
     evidence: dict[str, list[str]] = {}  # why, for answers detected in the project folder ("38 files import torch")
+
+    def origin(self, qid: str) -> Origin:
+        return "default" if qid in self.defaulted else "detected" if qid in self.detected else "answered"
 
     @property
     def origins(self) -> dict[str, str]:
-        """How each answer nobody gave came to be: "default" or "detected" (the engine says so in its reasons)."""
-        return {**{q: "default" for q in self.defaulted}, **{q: "detected" for q in self.detected}}
+        """Every answer's origin, for the engine (which counts answered and detected ones in the confidence)."""
+        return {qid: self.origin(qid) for qid in self.values}
 
 
 class Where:
@@ -52,23 +58,9 @@ class Where:
         return FwguideError(located(self.label, self.lines.get(field, self.line), field, expected), hint=hint)
 
 
-def closest(value: str, options: list[str]) -> str | None:
-    """The option most like `value`, comparing whole ids and their hyphen/underscore-separated words."""
-    import difflib
-
-    def words(text: str) -> list[str]:
-        return [w for w in re.split(r"[-_\s]+", text.lower()) if w]
-
-    def likeness(option: str) -> float:
-        whole = difflib.SequenceMatcher(None, value.lower(), option).ratio()
-        parts = max((difflib.SequenceMatcher(None, a, b).ratio() for a in words(value) for b in words(option)), default=0.0)
-        return max(whole, parts)
-
-    best = max(options, key=likeness, default=None)
-    return best if best is not None and likeness(best) >= 0.5 else None
-
-
 def _did_you_mean(value: str, options: list[str]) -> str | None:
+    from fwguide.fuzzy import closest
+
     match = closest(value, options)
     return f"did you mean {match!r}?" if match else None
 
@@ -126,18 +118,18 @@ def _choice(question: Question, value: str, choices: list[str], where: Where) ->
     if old is not None and old.to in choices:
         _note_renamed(question.id, value, old.to, old.split_into)
         return old.to
-    raise where.error(question.id, f"unknown choice {value!r} (expected one of: {', '.join(choices)})",
+    raise where.error(question.id, f"unknown choice {shown(value)!r} (expected one of: {', '.join(choices)})",
                       hint=_did_you_mean(value, choices))
 
 
 def _shown(raw: Any) -> str:
     kind = {bool: "true/false", int: "a number", float: "a number", dict: "a mapping", list: "a list"}
-    return kind.get(type(raw), repr(raw)) if not isinstance(raw, str) else repr(raw)
+    return kind.get(type(raw), shown(repr(raw))) if not isinstance(raw, str) else repr(shown(raw))
 
 
 def _unknown_id(qid: Any, rulebook: Rulebook, where: Where) -> FwguideError:
     ids = [q.id for q in rulebook.questions]
-    return where.error(str(qid), f"unknown question id (expected one of: {', '.join(ids)})",
+    return where.error(shown(str(qid)), f"unknown question id (expected one of: {', '.join(ids)})",
                        hint=_did_you_mean(str(qid), ids))
 
 
@@ -166,7 +158,9 @@ def read_answers_file(path: Path, rulebook: Rulebook) -> dict[str, AnswerValue]:
         if sys.stdin.isatty():
             raise FwguideError("--answers - reads the answers from stdin, but stdin is a terminal",
                                hint="pipe them in, e.g. fwguide ask --answers - < answers.yaml")
-        return _parse_located(sys.stdin.read(), "<stdin>", rulebook)[1]
+        stdin = getattr(sys.stdin, "buffer", None)
+        text = decode_text(stdin.read(), "<stdin>") if stdin is not None else sys.stdin.read()
+        return _parse_located(text, "<stdin>", rulebook)[1]
     if path.is_dir() or not path.exists():
         raise FwguideError(f"{path}: no such file", hint="--answers takes a YAML or JSON file, or - for stdin")
     key = _cache_key(path)  # None for a pipe, e.g. --answers <(...): read it, never cache it
@@ -178,9 +172,9 @@ def read_answers_file(path: Path, rulebook: Rulebook) -> dict[str, AnswerValue]:
             except FwguideError:
                 pass  # checked against another rulebook: read the file again for a located error
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FwguideError(f"{path}: cannot read: {exc}") from None
+        text = decode_text(path.read_bytes(), str(path))  # UTF-8, or with a byte order mark (PowerShell's UTF-16)
+    except OSError as exc:
+        raise FwguideError(f"{path}: cannot read: {exc.strerror or exc}") from None
     data, answers = _parse_located(text, str(path), rulebook)
     if key is not None and isinstance(data, dict):
         _CACHE.store(key, data)
@@ -221,6 +215,10 @@ def _check_json(text: str, name: str) -> None:
         json.loads(text)
     except json.JSONDecodeError as exc:
         raise FwguideError(located(name, exc.lineno, "", f"invalid JSON: {exc.msg}")) from None
+    except ValueError as exc:  # a number of more digits than Python converts
+        raise FwguideError(f"{name}: invalid JSON: {str(exc).split(';')[0]}") from None
+    except RecursionError:
+        raise FwguideError(f"{name}: invalid JSON: nested too deeply") from None
 
 
 def parse_sets(sets: list[str], rulebook: Rulebook) -> dict[str, AnswerValue]:
@@ -228,9 +226,9 @@ def parse_sets(sets: list[str], rulebook: Rulebook) -> dict[str, AnswerValue]:
     result: dict[str, AnswerValue] = {}
     for item in sets:
         qid, sep, value = item.partition("=")
-        where = Where(f"--set {item}")
+        where = Where(f"--set {shown(item)}")
         if not sep or not qid.strip():
-            raise FwguideError(f"--set {item}: expected ID=VALUE, e.g. --set scale=research")
+            raise FwguideError(f"--set {shown(item)}: expected ID=VALUE, e.g. --set scale=research")
         question = rulebook.question(qid.strip())
         if question is None:
             raise _unknown_id(qid.strip(), rulebook, where)

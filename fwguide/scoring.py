@@ -2,10 +2,11 @@
 
 Pure and deterministic: no I/O. How points are counted:
 
-* today's general verdicts form a small prior: every category's `scoring.base` goes to
-  today's winner (a tie splits it), and the whole prior is scaled to PRIOR_POINTS. With
-  today's verdicts it gives PyTorch a lead of about 1.2 points, which decides when the
-  answers lead by less than that (a single answer weighs 0.5 to 3 points);
+* today's general verdicts form a small prior: every category gives PRIOR_PER_BASE points per
+  unit of its `scoring.base` to today's winner (a tie splits them). Each category's share is
+  fixed, so adding a category adds its own prior and changes no other. With the built-in
+  verdicts it gives PyTorch a lead of about 1.2 points, which decides when the answers lead
+  by less than that (a single answer weighs 0.5 to 3 points);
 * every weight rule whose `when` matches, and none of whose `unless` keys match, gives
   `weight` points to its winner (the category's winner unless the rule names one; a tie
   splits them). A `when` matches when all of its keys match: a question id with a choice,
@@ -15,6 +16,9 @@ Pure and deterministic: no I/O. How points are counted:
 * a hard rule marks a target only one framework can serve. It gives its weight as points
   like any rule, and is reported as a constraint: the recommendation follows it whatever
   the points say (unless two hard constraints disagree, which leaves the call slight).
+
+Every contribution carries its causes as records (question, answer, origin; or a probe fact),
+so views name them in their own words; the English `because` is for people reading JSON.
 
 Confidence says how strongly the answers point one way: it comes from the lead the answers
 alone give the winner (neither the prior nor a rule that only defaults triggered counts)
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import msgspec
 
@@ -36,8 +40,8 @@ from fwguide.rulebook.schema import Category, Confidence, Framework, Rulebook, W
 
 AnswerValue = str | bool | list[str]
 FRAMEWORKS: tuple[Framework, Framework] = frameworks.DECISION  # type: ignore[assignment]
-# The total points today's general verdicts share out before any answer counts.
-PRIOR_POINTS = 2.0
+# Points per unit of a category's `scoring.base`, given to today's winner before any answer counts.
+PRIOR_PER_BASE = 1 / 6
 # For each confidence level, strongest first: the least lead the answers alone must give the
 # winner, and the least relative margin of the totals.
 CONFIDENCE_LEVELS: tuple[tuple[Confidence, float, float], ...] = (
@@ -61,6 +65,17 @@ class Points(msgspec.Struct, frozen=True):
         return self.of(framework) - self.of(other(framework))
 
 
+Origin = Literal["answered", "detected", "default", "probe"]
+
+
+class Cause(msgspec.Struct, frozen=True):
+    """One thing that triggered a rule: an answer (the choices of it that matched) or a probe fact."""
+
+    question: str  # a question id, or FACTS_KEY for a probe fact
+    answer: AnswerValue  # the matched choice, choices or yes/no; the fact's name for a probe fact
+    origin: Origin  # answered (given or confirmed), detected (project, machine), default (never shown), probe
+
+
 class Contribution(msgspec.Struct, frozen=True):
     """Points one category gave, from its base verdict or from one matched weight rule."""
 
@@ -70,14 +85,16 @@ class Contribution(msgspec.Struct, frozen=True):
     winner: Winner
     points: Points
     because: str
-    cause: str = ""  # the answers / probe facts that triggered it; empty for the base verdict
+    cause: str = ""  # the causes in words (for people reading JSON); empty for the base verdict
     hard: bool = False
     assumed: bool = False  # triggered by defaults alone: it counts in the scores, not in the confidence
+    causes: tuple[Cause, ...] = ()  # what triggered it, as records: what views read
+    reason: str = ""  # the rule's sentence alone, without its causes
 
     @property
     def from_answers(self) -> bool:
         """Triggered by what the user answered or this machine and project showed (not defaults, not the prior)."""
-        return bool(self.cause) and not self.assumed
+        return bool(self.causes) and not self.assumed
 
 
 class HardConstraint(msgspec.Struct, frozen=True):
@@ -87,6 +104,7 @@ class HardConstraint(msgspec.Struct, frozen=True):
     framework: Framework
     because: str  # the constraint in one sentence
     cause: str  # the answer that raised it, in words
+    causes: tuple[Cause, ...] = ()
 
 
 class Tally(msgspec.Struct, frozen=True):
@@ -145,16 +163,15 @@ def match_rules(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: f
 
 def _match(category: Category, rule: WeightRule, answers: Mapping[str, AnswerValue], facts: frozenset[str],
            origins: Mapping[str, str] | None) -> Matched:
-    cause = match_when(rule.when, answers, facts, origins)
-    if cause is None or _any_match(rule.unless, answers, facts):
+    causes = match_when(rule.when, answers, facts, origins)
+    if causes is None or _any_match(rule.unless, answers, facts):
         return None
-    contribution = _from_rule(category, rule, cause)
-    if origins and FACTS_KEY not in rule.when and all(origins.get(key) == "default" for key in rule.when):
-        contribution = msgspec.structs.replace(contribution, assumed=True)
+    contribution = _from_rule(category, rule, causes)
     if not rule.hard or contribution.winner == "tie":
         return contribution, None
     return contribution, HardConstraint(category=category.id, framework=contribution.winner,  # type: ignore[arg-type]
-                                        because=" ".join(rule.constraint.split()), cause=cause)
+                                        because=" ".join(rule.constraint.split()), cause=contribution.cause,
+                                        causes=causes)
 
 
 def tally_matched(rulebook: Rulebook, matched: list[Matched]) -> Tally:
@@ -186,41 +203,57 @@ def tally_matched(rulebook: Rulebook, matched: list[Matched]) -> Tally:
                   margin=margin, answer_lead=answer_lead, hard=tuple(hard), tie_reason=tie_reason)
 
 
-# How a reason names answers nobody gave, by their origin (see tally's `origins`).
-_ORIGIN_PHRASES = {"default": "by default", "detected": "detected"}
+# How the words of a cause name its answers, by their origin.
+_ORIGIN_PHRASES = {"answered": "you answered", "default": "by default", "detected": "detected"}
 
 
 def match_when(when: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue],
-               facts: frozenset[str], origins: Mapping[str, str] | None = None) -> str | None:
-    """The answers (and facts) that satisfy `when`, in words, or None when it does not match.
+               facts: frozenset[str], origins: Mapping[str, str] | None = None) -> tuple[Cause, ...] | None:
+    """The answers (and probe facts) that satisfy `when`, as causes, or None when it does not match.
 
-    Answers are cited as "you answered", or "by default" / "detected" where `origins` says so.
+    An answer's origin comes from `origins` ("detected", "default"); any other answer was given.
     """
-    cited: dict[str, list[str]] = {}
-    found: list[str] = []
+    found: list[Cause] = []
     for key, expected in when.items():
         wanted = expected if isinstance(expected, list) else [expected]
         if key == FACTS_KEY:
-            hits = [PROBE_FACTS.get(f, f) for f in wanted if f in facts]
+            hits = [f for f in wanted if f in facts]
             if not hits:
                 return None
-            found += hits
+            found += [Cause(question=FACTS_KEY, answer=fact, origin="probe") for fact in hits]
             continue
         answer = answers.get(key)
-        how = _ORIGIN_PHRASES.get((origins or {}).get(key, ""), "you answered")
+        origin = (origins or {}).get(key, "answered")
+        origin = origin if origin in ("detected", "default") else "answered"
         if isinstance(expected, bool) or isinstance(answer, bool):
             if answer is None or answer != expected:
                 return None
-            cited.setdefault(how, []).append(f"{key} = {'yes' if answer else 'no'}")
+            found.append(Cause(question=key, answer=answer, origin=origin))  # type: ignore[arg-type]
             continue
         given = answer if isinstance(answer, list) else [answer] if answer is not None else []
         hits = [choice for choice in given if choice in wanted]
         if not hits:
             return None
-        cited.setdefault(how, []).append(f"{key} = {', '.join(hits)}")
+        found.append(Cause(question=key, answer=hits if isinstance(answer, list) else hits[0],
+                           origin=origin))  # type: ignore[arg-type]
+    return tuple(found) if found else None
+
+
+def cause_words(causes: tuple[Cause, ...]) -> str:
+    """Causes as one English phrase for JSON readers ("you answered deploy = browser; by default scale = startup")."""
+    cited: dict[str, list[str]] = {}
+    probed: list[str] = []
+    for cause in causes:
+        if cause.question == FACTS_KEY:
+            probed.append(PROBE_FACTS.get(str(cause.answer), str(cause.answer)))
+            continue
+        value = cause.answer
+        shown = ("yes" if value else "no") if isinstance(value, bool) else ", ".join(value) if isinstance(
+            value, list) else str(value)
+        cited.setdefault(_ORIGIN_PHRASES[cause.origin], []).append(f"{cause.question} = {shown}")
     parts = [f"{how} {', '.join(items)}" for how, items in cited.items()]
-    parts += [f"the probe found that {' and '.join(found)}"] if found else []
-    return "; ".join(parts) if parts else None
+    parts += [f"the probe found that {' and '.join(probed)}"] if probed else []
+    return "; ".join(parts)
 
 
 def _any_match(unless: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue], facts: frozenset[str]) -> bool:
@@ -262,11 +295,9 @@ def _derived(rulebook: Rulebook) -> _Derived:
 
 
 def _prior_of(rulebook: Rulebook) -> list[Contribution]:
-    total = sum(max(c.scoring.base, 0.0) for c in rulebook.categories)
-    scale = PRIOR_POINTS / total if total > 0 else 0.0
     prior = []
     for category in rulebook.categories:
-        winner, amount = category.current.winner, max(category.scoring.base, 0.0) * scale
+        winner, amount = category.current.winner, max(category.scoring.base, 0.0) * PRIOR_PER_BASE
         verdict = "a tie" if winner == "tie" else f"{display_name(winner)} ahead"
         prior.append(Contribution(
             category=category.id, title=category.title, weight=round(amount, _DIGITS), winner=winner,
@@ -276,12 +307,15 @@ def _prior_of(rulebook: Rulebook) -> list[Contribution]:
     return prior
 
 
-def _from_rule(category: Category, rule: WeightRule, cause: str) -> Contribution:
+def _from_rule(category: Category, rule: WeightRule, causes: tuple[Cause, ...]) -> Contribution:
     winner = rule.winner or category.current.winner
+    words = cause_words(causes)
     return Contribution(
         category=category.id, title=category.title, weight=round(rule.weight, _DIGITS), winner=winner,
-        points=_split(winner, rule.weight), because=f"{' '.join(rule.because.split())} ({cause})",
-        cause=cause, hard=rule.hard,
+        points=_split(winner, rule.weight), because=f"{' '.join(rule.because.split())} ({words})",
+        cause=words, hard=rule.hard, causes=causes, reason=" ".join(rule.because.split()),
+        # triggered by defaults alone: counted in the points, not in the confidence
+        assumed=all(c.origin == "default" for c in causes),
     )
 
 

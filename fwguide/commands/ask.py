@@ -14,7 +14,7 @@ from fwguide.answers import Answers, dump_answers, missing, parse_sets, read_ans
 from fwguide.engine import AnswerValue, InstallStep, recommend
 from fwguide.errors import ExitCode, FwguideError
 from fwguide.files import STDOUT, check_output, write_output
-from fwguide.render.ask import AskOutcome
+from fwguide.outcome import AskOutcome
 from fwguide.rulebook import Rulebook, load
 from fwguide.rulebook.schema import Framework
 
@@ -103,7 +103,8 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
         raise FwguideError(f"--save {save} would overwrite the --answers file", hint="save to another file")
     given = read_answers_file(answers_file, rulebook) if answers_file is not None else {}
     given.update(parse_sets(sets, rulebook))
-    scan = _scan_project(project, given, answers_file)
+    notes: list[str] = []
+    scan = _scan_project(project, given, answers_file, notes)
     found = {q: v for q, v in scan.answers.items() if q not in given} if scan else {}
     machine = _Machine(no_probe, probe_json, python, timeout)
     try:
@@ -115,7 +116,8 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
         answers = msgspec.structs.replace(
             answers, evidence={q: scan.evidence.get(q, []) for q in answers.detected if q in found})
     # Only the decision record shows the machine; skipping it keeps `ask --json` at start-up speed.
-    outcome = _outcome(rulebook, answers, probe_report, machine.answers() if report is not None else {}, scan)
+    outcome = _outcome(rulebook, answers, probe_report, machine.answers() if report is not None else {}, scan,
+                       tuple(notes))
     if save is not None:
         write_output(save, dump_answers(outcome.answers.values, rulebook, save), force, "--save")
     if report is not None:
@@ -124,12 +126,13 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
         write_output(report, decision_record(outcome, rulebook).encode("utf-8", "backslashreplace"), force, "--report")
     if to_stdout:  # the record (or the answers) is this run's output
         return int(ExitCode.OK)
-    from fwguide.render import ask as view
+    from fwguide.outcome import to_json_dict
+    from fwguide.render.ask import screen_blocks
+    from fwguide.render.output import choose, emit
 
-    if json_out:
-        view.print_json(outcome)
-    else:
-        view.show(outcome, terminal, written=[p for p in (save, report) if p is not None], details=details)
+    written = [p for p in (save, report) if p is not None]
+    emit(choose(terminal, json_out), terminal, data=lambda: to_json_dict(outcome),
+         blocks=lambda width: screen_blocks(outcome, rulebook, written, details))
     return int(ExitCode.OK)
 
 
@@ -162,12 +165,13 @@ def list_questions(rules: Path | None, json_out: bool) -> int:
     return int(ExitCode.OK)
 
 
-def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue],
-                  answers_file: Path | None = None) -> ProjectScan | None:
+def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue], answers_file: Path | None,
+                  notes: list[str]) -> ProjectScan | None:
     """The scan of --project (or of the current folder when it looks like a project), unless nothing is left to detect.
 
     An answers file describes its own project, which need not be the current folder: with one,
-    only an explicit --project is scanned.
+    only an explicit --project is scanned. fwguide's own source checkout is never read as the
+    user's project (its probe workers and extras would count as framework code).
     """
     if folder is not None and not folder.is_dir():
         what = "a file, not a folder" if folder.exists() else "no such folder"
@@ -185,23 +189,42 @@ def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue],
             return None
         if not project.looks_like_project(folder):
             return None
+    own = _own_checkout(folder)
+    if own is not None:
+        notes.append(f"{folder} is inside fwguide's own source checkout ({own}): it is not read as your project; "
+                     "give yours with --project DIR")
+        sys.stderr.write(f"note: {notes[-1]}\n")
+        return None
     scan = project.scan_cached(folder.resolve())
     if scan.stopped and "existing_code" not in scan.answers and "existing_code" not in given:
         sys.stderr.write(f"note: the project scan of {scan.root} {scan.stopped}; it found no framework code\n")
     return scan
 
 
+def _own_checkout(folder: Path) -> Path | None:
+    """fwguide's own source checkout when `folder` is it or lies inside it, else None."""
+    import fwguide
+
+    source = Path(fwguide.__file__).resolve().parent.parent
+    if not (source / "pyproject.toml").is_file() or not (source / "fwguide" / "cli.py").is_file():
+        return None  # an installed wheel: no checkout to mistake for a project
+    try:
+        here = folder.resolve()
+    except (OSError, RuntimeError):
+        return None
+    return source if here == source or source in here.parents else None
+
+
 def _gather(rulebook: Rulebook, given: dict[str, AnswerValue], machine: _Machine, no_input: bool,
             terminal: Terminal, found: Mapping[str, AnswerValue], evidence: Mapping[str, list[str]]) -> Answers:
     if terminal.interactive and not no_input:
-        import textwrap
-
+        from fwguide.factors import label
         from fwguide.render import questionnaire
-        from fwguide.render.ask import detected_in_project
+        from fwguide.render.layout import show, text
 
-        for qid, value in found.items():  # pre-filled below; the user's pick wins
-            print(textwrap.fill(detected_in_project(qid, value, evidence.get(qid, [])), terminal.width,
-                                subsequent_indent="  ", break_on_hyphens=False))
+        # Pre-filled below, where the person confirms or changes each; the evidence is said once, here.
+        show([text(f"{label(rulebook, qid, value)}" + (f" ({'; '.join(evidence[qid])})" if evidence.get(qid) else ""),
+                   lead="Detected in the project: ", indent=0) for qid, value in found.items()], terminal)
         machine.start()  # as the first question appears: the probe runs while the user answers
         return questionnaire.ask(rulebook, given, lambda: {**machine.answers(), **found}, terminal)
     unanswered = missing(rulebook, given)
@@ -219,7 +242,8 @@ def _gather(rulebook: Rulebook, given: dict[str, AnswerValue], machine: _Machine
 
 
 def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | None,
-             machine: Mapping[str, AnswerValue], scan: ProjectScan | None = None) -> AskOutcome:
+             machine: Mapping[str, AnswerValue], scan: ProjectScan | None = None,
+             notes: tuple[str, ...] = ()) -> AskOutcome:
     facts: frozenset[str] = frozenset()
     summary = None
     if probe_report is not None:
@@ -229,25 +253,27 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
     result = recommend(answers.values, rulebook, facts, answers.origins)
     if probe_report is not None and result.next_step is not None:
         result = msgspec.structs.replace(
-            result, next_step=_probed_step(rulebook, result.recommendation, result.next_step, probe_report))
+            result, next_step=_probed_step(rulebook, result.recommendation, result.next_step, probe_report,
+                                           answers.values))
     return AskOutcome(
         answers=answers, result=result, rulebook_version=rulebook.meta.version,
         rulebook_as_of=rulebook.meta.as_of, probe=summary, machine=dict(machine), facts=tuple(sorted(facts)),
-        recorded=datetime.date.today(), project=scan.to_json_dict() if scan else None,
+        recorded=datetime.date.today(), project=scan.to_json_dict() if scan else None, notes=notes,
     )
 
 
-def _probed_step(rulebook: Rulebook, framework: Framework, step: InstallStep,
-                 probe_report: ProbeReport) -> InstallStep:
-    """The next step chosen from what the probe found: driver, GPU generation, ROCm release, the build installed now."""
-    from fwguide.probe.diagnose import install_for
+def _probed_step(rulebook: Rulebook, framework: Framework, step: InstallStep, probe_report: ProbeReport,
+                 answers: Mapping[str, AnswerValue]) -> InstallStep:
+    """The next step fitted to this machine and the probed environment (fwguide.install.step): already installed,
+    for the training machine when the answers name hardware the probe did not find, or the command for here."""
+    from fwguide.engine import install_step
+    from fwguide.probe.install_here import environment_facts, machine_facts
 
-    if probe_report.machine.os != step.os:  # the answers describe another machine than this one
+    env = probe_report.primary
+    if env is None:
         return step
-    env = probe_report.environments[0] if probe_report.environments else None
-    report = env.framework(framework) if env is not None else None
-    return install_for(rulebook.install, framework, probe_report.machine, report,
-                       compute=step.fallback_from or step.compute) or step
+    machine = machine_facts(probe_report.machine, env.frameworks)
+    return install_step(rulebook, framework, answers, machine, environment_facts(env, framework)) or step
 
 
 def _check_outputs(report: Path | None, save: Path | None, force: bool, json_out: bool) -> bool:

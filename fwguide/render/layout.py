@@ -8,6 +8,7 @@ have to be cut becomes stacked "label: value" blocks, and nothing is ever trunca
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,7 +19,8 @@ import msgspec
 from fwguide.render.console import Terminal
 from fwguide.safetext import printable
 
-Segment = tuple[str, str]  # text and its rich style ("" for none)
+Segment = tuple[str, str]  # text and its rich style ("" for none; "code": inline code in Markdown)
+_RICH_STYLES = {"code": "cyan"}
 INDENT = 2  # tables and notes sit this far in
 GAP = 2  # between table columns
 NARROW = 80  # below this width a table that would need wrapped cells is stacked instead
@@ -63,6 +65,8 @@ class Table(msgspec.Struct, frozen=True):
     notes_style: str = "dim"
     marks: Mapping[str, str] = msgspec.field(default_factory=dict)  # a cell starting with one of these words gets its style
     stack: Literal["rows", "columns"] = "rows"  # what each stacked block holds when the table does not fit
+    code: tuple[int, ...] = ()  # columns shown as inline code in Markdown (ids, commands)
+    links: tuple[int, ...] = ()  # columns of space-separated URLs, shown as numbered links in Markdown
 
 
 class Box(msgspec.Struct, frozen=True):
@@ -77,6 +81,7 @@ class Code(msgspec.Struct, frozen=True):
 
     title: str
     panes: tuple[tuple[str, str], ...]  # (name, source)
+    language: str = "python"
 
 
 Block = Text | Heading | Table | Box | Code
@@ -184,7 +189,7 @@ def plain_lines(block: Block, width: int) -> list[str]:
         return _plain_table(block, width)
     if isinstance(block, Box):
         return [block.title, *(line for part in block.body for line in _plain_text(part, width, INDENT))]
-    return _plain_code(block)
+    return _plain_code(block, width)
 
 
 def _plain_text(block: Text, width: int, extra: int = 0) -> list[str]:
@@ -221,11 +226,37 @@ def _plain_table(table: Table, width: int) -> list[str]:
     return out
 
 
-def _plain_code(block: Code) -> list[str]:
+def _plain_code(block: Code, width: int) -> list[str]:
     out = [block.title] if block.title else []
     for name, source in block.panes:
-        out += [f"{' ' * INDENT}{name}:", *(f"{' ' * INDENT * 2}{line}" for line in source.rstrip().splitlines())]
+        out += [f"{' ' * INDENT}{name}:"] if name else []
+        out += [f"{' ' * INDENT * 2}{line}" for line in wrap_code(source, width - INDENT * 2).splitlines()]
     return out
+
+
+# Where a long line of code may break: after ", " or an opening bracket, before " " or ".".
+_CODE_BREAK = re.compile(r"(?<=, )|(?<=[(\[{])|(?= )|(?=\.)")
+
+
+def wrap_code(source: str, width: int) -> str:
+    """`source` with every line longer than `width` broken at a token boundary, continued 4 columns further in.
+
+    Code is never broken inside a word, so what the terminal shows can still be read (and copied
+    with the breaks removed); a comment's continuation keeps its `#`.
+    """
+    out: list[str] = []
+    for line in source.rstrip().splitlines():
+        indent = len(line) - len(line.lstrip())
+        while len(line) > width:
+            cuts = [m.start() for m in _CODE_BREAK.finditer(line, indent + 1, width + 1) if indent + 8 < m.start()]
+            if not cuts:
+                break  # one long token: shown whole rather than cut inside it
+            head, rest = line[:cuts[-1]].rstrip(), line[cuts[-1]:].lstrip()
+            comment = "# " if "#" in head and not head.lstrip().startswith(("'", '"')) and "#" not in rest[:1] else ""
+            out.append(head)
+            line = " " * (indent + 4) + comment + rest
+        out.append(line)
+    return "\n".join(out)
 
 
 # --- rich ----------------------------------------------------------------------------------------
@@ -235,10 +266,7 @@ def _draw_rich(blocks: list[Block], terminal: Terminal) -> None:
 
     console = rich_console(terminal)
     for block in blocks:
-        if isinstance(block, Code) and _longest(block) + 4 > terminal.width:
-            _draw_bare_code(console, block)
-        else:
-            console.print(rich_renderable(block, terminal.width), soft_wrap=isinstance(block, Text) and block.keep)
+        console.print(rich_renderable(block, terminal.width), soft_wrap=isinstance(block, Text) and block.keep)
 
 
 def rich_renderable(block: Block, width: int) -> Any:
@@ -273,7 +301,7 @@ def _rich_text(block: Text) -> Any:
 
     body = RichText(" " * block.indent if block.keep else "", no_wrap=block.keep)
     for piece, style in block.parts:
-        body.append(piece, style or None)
+        body.append(piece, _RICH_STYLES.get(style, style) or None)
     if block.lead[0]:
         return _hanging(RichText(block.lead[0], style=block.lead[1] or ""), body, block.indent)
     return Padding(body, (0, 0, 0, block.indent)) if block.indent and not block.keep else body
@@ -330,22 +358,10 @@ def _longest(block: Code) -> int:
     return max((len(line) for _, source in block.panes for line in source.rstrip().splitlines()), default=0)
 
 
-def _syntax(source: str, **options: Any) -> Any:
+def _syntax(source: str, language: str = "python") -> Any:
     from rich.syntax import Syntax
 
-    return Syntax(source.rstrip(), "python", theme="ansi_dark", background_color="default", **options)
-
-
-def _draw_bare_code(console: Any, block: Code) -> None:
-    """Code too wide for a frame: whole lines, never cut, left to the terminal to wrap."""
-    from rich.text import Text as RichText
-
-    if block.title:
-        console.print(RichText(block.title, style="italic"))
-    for name, source in block.panes:
-        console.print(RichText(name, style="bold"))
-        console.print(_syntax(textwrap.indent(source.rstrip(), " " * INDENT), code_width=_longest(block) + INDENT),
-                      crop=False, soft_wrap=True)
+    return Syntax(source.rstrip(), language, theme="ansi_dark", background_color="default")
 
 
 def _rich_code(block: Code, width: int) -> Any:
@@ -355,11 +371,14 @@ def _rich_code(block: Code, width: int) -> Any:
     from rich.text import Text as RichText
 
     longest = _longest(block)
-    panels = [Panel(_syntax(source), title=RichText(name), title_align="left", border_style="dim")
-              for name, source in block.panes]
+    side_by_side = len(block.panes) > 1 and (longest + 4) * len(block.panes) + (len(block.panes) - 1) <= width
+    # Side by side only when every line fits its half; stacked, a line too long for the frame breaks
+    # at a token boundary (wrap_code), never inside a word.
+    room = longest if side_by_side else max(width - 4, 20)
+    panels = [Panel(_syntax(wrap_code(source, room), block.language), title=RichText(name), title_align="left",
+                    border_style="dim") for name, source in block.panes]
     title = [RichText(block.title, style="italic")] if block.title else []
-    # Side by side only when every line fits its half: code is never wrapped inside an expression.
-    if len(panels) > 1 and (longest + 4) * len(panels) + (len(panels) - 1) <= width:
+    if side_by_side:
         grid = RichTable.grid(expand=True, padding=(0, 1))
         for _ in panels:
             grid.add_column(ratio=1)

@@ -68,7 +68,9 @@ def _styled(block: Text) -> str:
     out = []
     for number, (piece, style) in enumerate(block.parts):
         core = inline(piece) if number == 0 else _INLINE.sub(r"\\\1", _words(piece))
-        if core and "bold" in style.split():
+        if "code" in style.split():
+            core = code_span(piece)
+        elif core and "bold" in style.split():
             core = f"**{core}**"
         lead = " " if piece[:1].isspace() and number else ""
         tail = " " if piece[-1:].isspace() else ""
@@ -76,12 +78,27 @@ def _styled(block: Text) -> str:
     return re.sub(" {2,}", " ", "".join(out)).strip()
 
 
+_URL = re.compile(r"https?://[^\s()<>\[\]`|\\]+")
+
+
+def links(text: str) -> str:
+    """Space-separated URLs as numbered links; anything that is not a plain URL stays inert inline code."""
+    out = [f"[{n}]({url})" if _URL.fullmatch(url) else code_span(url) for n, url in enumerate(text.split(), start=1)]
+    return " ".join(out) or "-"
+
+
+def _cells(table: Table, row: tuple[str, ...]) -> str:
+    shown = [links(c) if i in table.links else code_span(c) if i in table.code and c.strip() else cell(c)
+             for i, c in enumerate(row)]
+    return "| " + " | ".join(shown) + " |"
+
+
 def _table(table: Table) -> list[str]:
     lines = [f"**{inline(table.title)}**", ""] if table.title else []
     if table.header:
         lines.append("| " + " | ".join(cell(h, empty=" ") for h in table.header) + " |")
         lines.append("|" + "---|" * len(table.header))
-        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in table.rows]
+        lines += [_cells(table, row) for row in table.rows]
     else:
         lines += [f"- **{inline(row[0])}**: {cell(row[1])}" for row in table.rows]
     lines += [f"\n{inline(note)}" for note in table.notes]
@@ -96,7 +113,7 @@ def _lines(block: Block) -> list[str]:
             return []
         lead = block.lead[0].strip()
         bullet = lead in ("-", "*", "•")
-        prefix = "- " if bullet else (f"**{inline(lead)}** " if lead else "")
+        prefix = " " * block.indent + "- " if bullet else (f"**{inline(lead)}** " if lead else "")
         return [prefix + _styled(block)]
     if isinstance(block, Table):
         return _table(block)
@@ -105,7 +122,7 @@ def _lines(block: Block) -> list[str]:
     if isinstance(block, Code):
         lines = [f"*{inline(block.title)}*"] if block.title else []
         for name, source in block.panes:
-            lines += ["", f"**{inline(name)}**", "", *code_block(source, "python")]
+            lines += (["", f"**{inline(name)}**", ""] if name else []) + code_block(source, block.language)
         return lines
     return []
 
@@ -118,7 +135,7 @@ def render(blocks: Iterable[Block]) -> str:
         lines = _lines(block)
         if not lines:
             continue
-        bullet = isinstance(block, Text) and lines[0].startswith("- ")
+        bullet = isinstance(block, Text) and lines[0].lstrip().startswith("- ")
         if out and not (bullet and previous_bullet):
             out.append("")
         out += lines

@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fwguide.answers import Answers, Origin, answer_text, default_for
+from fwguide.answers import Answers, default_for
 from fwguide.engine import AnswerValue
 from fwguide.rulebook.schema import Question, Rulebook
 
@@ -38,15 +38,15 @@ def ask(rulebook: Rulebook, given: Mapping[str, AnswerValue], machine: Callable[
     """Ask every question not already answered; Ctrl-C raises KeyboardInterrupt.
 
     `machine` is called each time a question that can be detected comes up, so a probe
-    that finished in the meantime pre-fills it. An answer left as it was pre-filled keeps
-    that origin (detected / default); one the user changed counts as answered.
+    that finished in the meantime pre-fills it. Every answer shown here and confirmed is the
+    person's answer, pre-selected or not: the same answers give the same result as --set.
     """
     for question in rulebook.questions:
         if question.id in given:
-            print(f"  {question.prompt} {answer_text(given[question.id])} (given)")
+            print(f"  {question.prompt} {words(question, given[question.id], short=False)} (given)")
     asked = [q for q in rulebook.questions if q.id not in given]
     chosen: dict[str, AnswerValue] = {}
-    prefilled: dict[str, tuple[AnswerValue, Origin]] = {}
+    prefilled: dict[str, tuple[AnswerValue, str]] = {}
     printed: list[int] = []  # how many lines each answered question left on the screen
     index = 0
     while index < len(asked):
@@ -67,23 +67,21 @@ def ask(rulebook: Rulebook, given: Mapping[str, AnswerValue], machine: Callable[
         printed.append(len(lines))
         index += 1
     print()
-    values = {q.id: given[q.id] if q.id in given else chosen[q.id] for q in rulebook.questions}
-    kept = {qid: origin for qid, (value, origin) in prefilled.items() if _same(chosen[qid], value)}
-    return Answers(values=values, defaulted=tuple(q for q, o in kept.items() if o == "default"),
-                   detected=tuple(q for q, o in kept.items() if o == "detected"))
+    return Answers(values={q.id: given[q.id] if q.id in given else chosen[q.id] for q in rulebook.questions})
 
 
-def _same(a: AnswerValue, b: AnswerValue) -> bool:
-    return sorted(a) == sorted(b) if isinstance(a, list) and isinstance(b, list) else a == b
+def words(question: Question, value: AnswerValue, short: bool = True) -> str:
+    """An answer in the question's own words (its labels, or their short forms), never its ids."""
+    if isinstance(value, bool):
+        return question.says.get("yes" if value else "no", "yes" if value else "no") if short else (
+            "yes" if value else "no")
+    names = {c.id: (c.short if short else "") or c.label for c in question.choices}
+    return ", ".join(names.get(v, v) for v in (value if isinstance(value, list) else [value]))
 
 
 def answered_lines(question: Question, answer: AnswerValue, progress: str, width: int) -> list[str]:
     """The question and its answer as they stay on the screen, wrapped between words."""
-    labels = {c.id: c.label for c in question.choices}
-    if isinstance(answer, bool):
-        shown = "yes" if answer else "no"
-    else:
-        shown = ", ".join(labels.get(a, a) for a in (answer if isinstance(answer, list) else [answer]))
+    shown = words(question, answer, short=False)
     return textwrap.wrap(f"{progress} {question.prompt} {shown}", max(width - 1, 20),
                          subsequent_indent=" " * (len(progress) + 1), break_on_hyphens=False)
 
@@ -102,7 +100,7 @@ def hint_lines(items: list[str], width: int) -> list[str]:
 class _Menu:
     """One question as a questionary menu, with fwguide's hint line under the choices."""
 
-    def __init__(self, question: Question, shown: AnswerValue, origin: Origin | str, progress: str,
+    def __init__(self, question: Question, shown: AnswerValue, origin: str, progress: str,
                  can_go_back: bool, width: int):
         self.question, self.shown, self.origin = question, shown, origin
         self.progress, self.can_go_back, self.width = progress, can_go_back, width
@@ -137,7 +135,7 @@ class _Menu:
     def _title(self) -> tuple[str, str]:
         """The question wrapped to the width at word boundaries, and its (default: …) note."""
         word = {"detected": "detected here", "default": "default"}.get(self.origin, "your answer")
-        note = f"({word}: {answer_text(self.shown)})"
+        note = f"({word}: {words(self.question, self.shown)})"
         room = self.width - 1
         lines = textwrap.wrap(self.question.prompt, room, initial_indent=" " * (len(self.progress) + 1))
         lines[0] = lines[0].lstrip()
@@ -217,7 +215,7 @@ class _Menu:
         """Space ticks, keeping stand-alone choices alone; Enter needs one tick; no hidden tick-all keys."""
         from prompt_toolkit.keys import Keys
 
-        exclusive = set(self.question.exclusive)
+        exclusive = set(self.question.exclusive) | set(self.question.gives_way)  # "CPU only" unticks for a GPU
         labels = {c.id: c.label for c in self.question.choices}
 
         @keys.add(" ", eager=True)

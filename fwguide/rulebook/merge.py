@@ -15,7 +15,8 @@ from typing import Any
 import msgspec
 
 from fwguide.rulebook.parse import ParsedFile, Problem, convert, locate
-from fwguide.rulebook.schema import Alternative, Category, DevicePeak, InstallOption, Meta, Question, Rulebook
+from fwguide.rulebook.schema import (Alternative, ApiEntry, Category, DevicePeak, InstallOption, Meta, Question,
+                                     Rulebook, Split)
 from fwguide.rulebook.yamlsource import LineDict, LineList
 
 # Each list section: its item type and the field naming an item (None: the section is replaced whole,
@@ -26,6 +27,8 @@ _SECTIONS: dict[str, tuple[type, str | None]] = {
     "install": (InstallOption, None),
     "devices": (DevicePeak, "name"),
     "alternatives": (Alternative, "id"),
+    "splits": (Split, "id"),
+    "apis": (ApiEntry, "id"),
 }
 
 

@@ -21,7 +21,7 @@ import msgspec
 from fwguide.errors import located
 from fwguide.rulebook.yamlsource import LineDict, LineList, read_yaml
 
-SECTIONS = ("rulebook", "questions", "categories", "install", "devices", "alternatives")
+SECTIONS = ("rulebook", "questions", "categories", "install", "devices", "alternatives", "splits", "apis")
 FieldPath = tuple[str | int, ...]
 
 

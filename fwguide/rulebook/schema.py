@@ -1,6 +1,6 @@
 """The rulebook's typed structure: every YAML file is checked against these types.
 
-Each rulebook file is a mapping with any of the top-level keys of `RulebookFile`;
+Each rulebook file is a mapping with any of the top-level sections of fwguide.rulebook.parse.SECTIONS;
 the loader merges the files of a folder (and a team overlay) into one `Rulebook`.
 """
 
@@ -45,6 +45,8 @@ class Choice(_Strict):
     id: str
     label: str
     help: str = ""
+    # A few words for the result screen ("Android app"); the label is shown where there is none.
+    short: str = ""
 
 
 class Renamed(_Strict):
@@ -63,14 +65,20 @@ class Question(_Strict):
     choices: list[Choice] = []
     # Choices of a "many" question that cannot be combined with any other choice.
     exclusive: list[str] = []
+    # Choices of a "many" question that untick themselves when another is ticked in the questionnaire
+    # ("CPU only" once a GPU is ticked); unlike `exclusive`, an answers file may still combine them.
+    gives_way: list[str] = []
     # Pre-fill the answer from what the machine shows.
     detect: Literal["os", "hardware"] | None = None
-    # Explain in the output why this default was chosen, when it was.
-    default_reason: str = ""
     # Choice ids of earlier rulebooks that still load, each read as the choice that replaced it.
     renamed: dict[str, Renamed] = {}
-    # Part of the answers contract (DESIGN.md): every rulebook must keep its id, kind and choices.
+    # Part of the answers contract (docs/design.md): every rulebook must keep its id, kind and choices.
     contract: bool = False
+    # A fact about the team or the project rather than a choice it makes (its scale, its skills, its code):
+    # what_would_change never proposes changing it first.
+    fixed: bool = False
+    # A yes/no question's answers in a few words for the result screen: {"yes": "...", "no": "..."}.
+    says: dict[str, str] = {}
 
 
 class SeedVerdict(_Strict):
@@ -208,17 +216,54 @@ class Alternative(_Strict):
     when: dict[str, WhenValue] = {}
     recommendation: Framework | None = None
     confidence: list[Confidence] = []
+    # A path that fits better than either framework when it shows (JAX for new TPU work; Keras 3 on a
+    # close call): named on the one-screen result, not only under --details.
+    screen: bool = False
 
 
-class RulebookFile(_Strict):
-    """What one YAML file may hold."""
+class Split(_Strict):
+    """A route that uses both frameworks, each for what it does best, named when the answers pull hard both ways.
 
-    rulebook: Meta | None = None
-    questions: list[Question] = []
-    categories: list[Category] = []
-    install: list[InstallOption] = []
-    devices: list[DevicePeak] = []
-    alternatives: list[Alternative] = []
+    `when` uses the keys of a weight rule; the split shows only when it matches and the answers
+    that were given or detected pull at least a few points towards each framework.
+    """
+
+    id: str
+    summary: str  # the route in one sentence
+    pytorch_for: str  # what PyTorch is used for on this route
+    tensorflow_for: str
+    source: str
+    when: dict[str, WhenValue] = {}
+
+
+ApiStatus = Literal["current", "deprecated", "removed"]
+Effort = Literal["mechanical", "moderate", "rewrite"]
+
+
+class ApiMatch(_Strict):
+    """How `fwguide scan` recognises one API in a project's files, by name (nothing is imported or run)."""
+
+    module: list[str] = []  # imports of these dotted modules, or of anything inside them
+    attribute: list[str] = []  # these dotted paths, imported or reached through the file's import aliases
+    literal: list[str] = []  # these words in code, notebooks, .env files and Dockerfiles
+    argument: str = ""  # only calls passing this keyword argument ("dynamo=False")
+
+
+class ApiEntry(_Strict):
+    """One entry of the API map (rules/apis.yaml): an API, its status, and what replaces it."""
+
+    id: str
+    api: str  # as people write it: "tf.estimator"
+    framework: str  # a registered framework id
+    match: ApiMatch
+    status: ApiStatus
+    effort: Effort  # what replacing it takes
+    source: str
+    replacement: str = ""
+    since: str | None = None  # the version it was deprecated or removed in
+    last: str | None = None  # removed: the last version that still has it (the ceiling)
+    package: str = ""  # the distribution `since` and `last` are versions of, when not the framework itself
+    note: str = ""
 
 
 class Rulebook(_Strict):
@@ -229,6 +274,8 @@ class Rulebook(_Strict):
     devices: list[DevicePeak]
     sources: list[str] = []  # the files it was read from
     alternatives: list[Alternative] = []
+    splits: list[Split] = []
+    apis: list[ApiEntry] = []
 
     def question(self, qid: str) -> Question | None:
         return next((q for q in self.questions if q.id == qid), None)

@@ -62,7 +62,8 @@ def test_json_reports_hard_constraints_and_what_would_change() -> None:
     assert data["hard_constraints"] == [{
         "category": "deployment", "framework": "tensorflow",
         "because": "Only TensorFlow Lite (LiteRT) models compiled by the Edge TPU Compiler run on a Coral Edge TPU.",
-        "cause": "you answered deploy = edge-tpu"}]
+        "cause": "you answered deploy = edge-tpu",
+        "causes": [{"question": "deploy", "answer": ["edge-tpu"], "origin": "answered"}]}]
     first = data["what_would_change"][0]
     assert set(first) >= {"question", "answer", "recommendation", "confidence", "summary"}
     assert (first["question"], first["answer"], first["recommendation"]) == ("deploy", ["none"], "pytorch")
@@ -89,4 +90,4 @@ def test_the_first_change_drops_one_target_rather_than_all_of_them() -> None:
                    "--set", "hardware=nvidia-gpu")
     first = json.loads(proc.stdout)["what_would_change"][0]
     assert (first["question"], first["answer"]) == ("deploy", ["python-server"])
-    assert first["summary"].startswith("If deploy did not include edge-tpu, PyTorch would be recommended")
+    assert first["summary"].startswith("Without Coral Edge TPU: PyTorch would be recommended")

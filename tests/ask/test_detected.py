@@ -82,10 +82,10 @@ def test_screen_and_report_show_the_evidence(tmp_path: Path) -> None:
     report = tmp_path / "decision.md"
     proc = run_cli(*ASK, "--report", str(report), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "existing_code = tensorflow (detected: 2 files import tensorflow or tensorflow_datasets)" in proc.stdout
+    assert "TensorFlow: existing TensorFlow code (detected, +" in proc.stdout
     record = report.read_text()
-    assert ("| `existing_code` | tensorflow | detected in the project: 2 files import tensorflow or "
-            "tensorflow_datasets; requirements.txt declares TensorFlow |") in record
+    assert ("| `existing_code` | tensorflow | existing TensorFlow code | detected in the project: 2 files import "
+            "tensorflow or tensorflow\\_datasets; requirements.txt declares TensorFlow |") in record
     assert f"## Project\n\n- Scanned `{tmp_path.resolve()}`: 3 files read." in record
 
 
@@ -114,11 +114,12 @@ def test_scanning_a_project_imports_no_framework(tmp_path: Path) -> None:
 def test_the_questionnaire_prefills_detected_answers_and_shows_why(tmp_path: Path) -> None:
     make_tree(tmp_path, TF_PROJECT)
     child = spawn("--no-probe", "--project", str(tmp_path), "--save", str(tmp_path / "answers.yaml"))
-    child.expect("Detected in the project: existing_code=tensorflow \\(2 files import tensorflow")
+    child.expect("Detected in the project: existing TensorFlow code \\(2 files import tensorflow")
+    detected = {"existing_code": "existing TensorFlow code", "experience": "your team knows TensorFlow/Keras"}
     for question in load().questions:  # accept every pre-filled answer
         child.expect(re.escape(question.prompt))
-        if question.id in ("existing_code", "experience"):
-            child.expect("detected here: tensorflow")
+        if question.id in detected:
+            child.expect(re.escape(f"detected here: {detected[question.id]}"))
         child.send(ENTER)
     child.expect("Recommendation")
     assert exit_status(child) == 0

@@ -63,7 +63,7 @@ def test_left_arrow_goes_back_to_the_previous_question_with_its_answer(tmp_path:
     term.expect(r"2/2 Where will the trained model run\?")
     term.expect("← back")
     term.send(LEFT)  # back to the first question, which shows what was picked, in place of its answered line
-    term.expect(r"1/2 What kind of project is this\? \(your answer: enterprise\)")
+    term.expect(r"1/2 What kind of project is this\? \(your answer: an enterprise\)")
     assert "Where will the trained model run" not in term.text
     term.send(DOWN + ENTER)  # enterprise -> learning: the menu wraps round
     term.expect(r"(?m)^1/2 What kind of project is this\? Learning")

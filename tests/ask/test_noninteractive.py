@@ -33,9 +33,9 @@ def test_answers_file_is_read_and_set_wins_over_it(tmp_path: Path) -> None:
 def test_no_input_takes_defaults_and_the_output_says_which(tmp_path: Path) -> None:
     proc = run_cli(*ASK, "--no-input", "--set", "scale=learning", "--set", "os=windows", "--details")
     assert proc.returncode == 0, proc.stderr
-    defaulted = " ".join(proc.stdout.split("\nTook the default")[1].split("\n\n")[0].split())
-    assert "deploy=none" in defaulted and "visualization=no" in defaulted
-    assert "scale" not in defaulted and "os=" not in defaulted
+    defaulted = " ".join(proc.stdout.split("\nNever asked, so the default:")[1].split("\n\n")[0].split())
+    assert "no deployment target yet (deploy)" in defaulted and "no dashboards (visualization)" in defaulted
+    assert "(scale)" not in defaulted and "(os)" not in defaulted
     data = _json("--no-input", "--set", "scale=learning", "--set", "os=windows")
     questions = [q.id for q in load().questions]
     assert set(data["defaulted"]) | set(data["detected"]) == set(questions) - {"scale", "os"}

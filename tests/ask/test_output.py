@@ -71,15 +71,17 @@ def test_report_is_a_markdown_decision_record(tmp_path: Path) -> None:
         assert f"\n{heading}\n" in text
     assert f"rulebook {rulebook.meta.version} (facts as of {rulebook.meta.as_of.isoformat()})" in text
     scale = load().question("scale")
-    assert f"| {scale.prompt} | `scale` | {scale.default} | default |" in text
-    assert "| `custom_kernels` | yes | answered |" in text
-    assert "| `deploy` | browser | answered |" in text
+    assert f"| {scale.prompt} | `scale` | {scale.default} | a startup | default (not asked) |" in text
+    assert "| `custom_kernels` | yes | custom kernels | answered |" in text
+    assert "| `deploy` | browser | web browser | answered |" in text
     table = text.split("## Per category")[1].split("## Alternatives")[0]
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert rows and all(line.count(" | ") == 5 for line in rows)  # six cells: no stray pipes
     assert re.search(r"\[1\]\(https://[^)]+\)", table)
     assert "ONNX Runtime Web" in text
     assert "```bash\npip install" in text
+    why = text.split("## Why")[1].split("## Answers")[0]
+    assert "In favour of" in why or "none of the answers" in why  # both sides, not only the winner's
 
 
 def test_report_says_where_each_answer_came_from_in_plain_words(tmp_path: Path) -> None:
@@ -92,7 +94,7 @@ def test_report_says_where_each_answer_came_from_in_plain_words(tmp_path: Path) 
             if line.startswith("| ") and "`" in line}
     assert rows["`scale`"] == "answered"
     assert rows["`hardware`"] == "detected" and rows["`os`"] == "detected"
-    assert rows["`deploy`"] == "default"
+    assert rows["`deploy`"] == "default (not asked)"
     machine = text.split("## Machine")[1]
     assert "The probe found that" not in text and "found that no GPU was found" not in text
     assert "- The NVIDIA driver reports at least one GPU.\n" in machine

@@ -9,18 +9,24 @@ import pytest
 
 from fwguide.engine import recommend, what_would_change
 from fwguide.rulebook import load
-from fwguide.scoring import CONFIDENCE_LEVELS, HARD_STRONG_LEAD, PRIOR_POINTS, confidence_for
+from fwguide.scoring import CONFIDENCE_LEVELS, HARD_STRONG_LEAD, PRIOR_PER_BASE, confidence_for
 from fwguide.rulebook.schema import Alternative
 from tests.engine.rulebooks import answers, category, rule, rulebook
 
 
-def test_todays_verdicts_share_a_small_fixed_prior_and_a_tie_splits_its_part() -> None:
+def test_todays_verdicts_give_a_small_fixed_prior_per_category_and_a_tie_splits_its_part() -> None:
     result = recommend(answers(), rulebook(category("a", "pytorch", 2.0), category("b", "tie", 1.0)))
-    share = PRIOR_POINTS / 3
+    share = PRIOR_PER_BASE
     assert [(c.category, c.points.pytorch, c.points.tensorflow) for c in result.contributions] == [
         ("a", round(2 * share, 4), 0.0), ("b", round(share / 2, 4), round(share / 2, 4))]
-    assert result.scores.pytorch + result.scores.tensorflow == pytest.approx(PRIOR_POINTS, abs=1e-3)
+    assert result.scores.pytorch + result.scores.tensorflow == pytest.approx(3 * PRIOR_PER_BASE, abs=1e-3)
     assert result.recommendation == "pytorch"
+
+
+def test_adding_a_category_does_not_change_the_prior_of_the_others() -> None:
+    one = recommend(answers(), rulebook(category("a", "pytorch", 1.0)))
+    two = recommend(answers(), rulebook(category("a", "pytorch", 1.0), category("b", "tensorflow", 3.0)))
+    assert one.contributions[0].points == two.contributions[0].points
 
 
 def test_general_verdicts_alone_never_give_more_than_slight_confidence() -> None:
@@ -36,7 +42,7 @@ def test_matching_rule_adds_its_weight_to_its_winner_and_others_add_nothing() ->
         rule({"scale": "research"}, 5.0, winner="tensorflow"),
     )))
     result = recommend(answers(scale="enterprise"), book)
-    assert (result.scores.pytorch, result.scores.tensorflow) == (PRIOR_POINTS, 3.0)
+    assert (result.scores.pytorch, result.scores.tensorflow) == (round(PRIOR_PER_BASE, 4), 3.0)
     assert result.recommendation == "tensorflow"
     assert len(result.contributions) == 2
 
@@ -180,8 +186,10 @@ def test_what_would_change_names_the_answers_that_flip_the_call_smallest_first()
     assert (result.recommendation, result.confidence) == ("tensorflow", "moderate")
     flips = [c for c in result.what_would_change if c.flips]
     assert [(c.question, c.answer) for c in flips][:1] == [("deploy", ["none"])]
-    assert flips[0].summary == "If deploy were none, PyTorch would be recommended (slight)."
-    assert ("experience", "pytorch") in [(c.question, c.answer) for c in flips]
+    assert flips[0].summary == "With no deployment target yet instead: PyTorch would be recommended (slight confidence)."
+    assert flips[0].actionable
+    experience = next(c for c in flips if (c.question, c.answer) == ("experience", "pytorch"))
+    assert experience.tier == 3 and not experience.actionable  # the team's skills are a fact, not a choice
     for change in result.what_would_change:
         again = recommend({**answers(deploy=["browser"]), change.question: change.answer}, book)
         assert (again.recommendation, again.confidence) == (change.recommendation, change.confidence)
@@ -190,7 +198,7 @@ def test_what_would_change_names_the_answers_that_flip_the_call_smallest_first()
 
 
 def test_level_scores_follow_the_answers_then_pytorch_and_say_so() -> None:
-    level = rulebook(category("p", "pytorch", 1.0), category("t", "tensorflow", 0.0, rules=(rule({"scale": "research"}, PRIOR_POINTS),)))
+    level = rulebook(category("p", "pytorch", 1.0), category("t", "tensorflow", 0.0, rules=(rule({"scale": "research"}, PRIOR_PER_BASE),)))
     result = recommend(answers(), level)
     assert (result.level, result.recommendation) == (True, "tensorflow")
     assert any("The scores are level" in r and "1 against 0" in r for r in result.reasons)

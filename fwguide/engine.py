@@ -136,6 +136,8 @@ def _alternative_fits(alternative: Alternative, answers: Mapping[str, AnswerValu
         return False
     if alternative.confidence and confidence not in alternative.confidence:
         return False
+    if any(match_when({key: value}, answers, facts) is not None for key, value in alternative.unless.items()):
+        return False
     return not alternative.when or match_when(alternative.when, answers, facts) is not None
 
 

@@ -122,13 +122,13 @@ def summary_blocks(outcome: AskOutcome, rulebook: Rulebook, written: list[Path],
             blocks.append(text("These targets need different frameworks: serving all of them may need both.",
                                indent=2))
     if result.split is not None:
-        blocks.append(text(("Split route: ", "bold"), " ".join(result.split.summary.split())))
+        blocks.append(text(" ".join(result.split.summary.split()), lead=("Split route: ", "bold")))
     beyond = next((a for a in result.alternatives if a.screen), None)
     if beyond is not None:
-        blocks.append(text(("Also consider ", "bold"), (beyond.name, "bold"), f": {_first_sentence(beyond.summary)}"))
+        blocks.append(text(_first_sentence(beyond.summary), lead=(f"Also consider {beyond.name}: ", "bold")))
     ceiling = _ceiling(outcome.project)
     if ceiling:
-        blocks.append(text(("Version ceiling: ", "bold"), ceiling))
+        blocks.append(text(ceiling, lead=("Version ceiling: ", "bold")))
     change = next((c for c in result.what_would_change if c.actionable), None)
     if change is not None:
         blocks += [Heading("What would change it"), text(change.summary, indent=2)]

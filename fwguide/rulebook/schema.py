@@ -214,6 +214,7 @@ class Alternative(_Strict):
     summary: str
     source: str
     when: dict[str, WhenValue] = {}
+    unless: dict[str, WhenValue] = {}  # not shown when any one of these answers is given (each key on its own)
     recommendation: Framework | None = None
     confidence: list[Confidence] = []
     # A path that fits better than either framework when it shows (JAX for new TPU work; Keras 3 on a

@@ -17,7 +17,7 @@ from fwguide.rulebook.lookup import normalize_name
 from fwguide.rulebook.names import CHECKS, FACTS_KEY, PROBE_FACTS, TARGET_ROOTS
 from fwguide.rulebook.parse import Problem, dotted, locate, parse_path
 from fwguide.install.versions import version_tuple
-from fwguide.rulebook.schema import Alternative, Category, InstallOption, Question, Rulebook
+from fwguide.rulebook.schema import Alternative, ApiEntry, Category, InstallOption, Question, Rulebook
 from fwguide.rulebook.yamlsource import LineDict
 
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -25,9 +25,11 @@ _PEAK_KEYS = {"fp32", "tf32", "bf16", "fp16"}
 
 
 class _Reporter:
-    def __init__(self, origins: dict[int, LineDict], last_file: str | None):
+    def __init__(self, origins: dict[int, LineDict], sources: list[str]):
         self.origins = origins
-        self.last_file = Path(last_file or "<rulebook>")  # a team's own file when it has one
+        self.last_file = Path(sources[-1] if sources else "<rulebook>")  # a team's own file when it has one
+        # A team's files are shown as given, which is how sources list them; built-in ones are shown relative.
+        self.rank = {source: index for index, source in enumerate(sources)}
         self.problems: list[Problem] = []
 
     def whole(self, section: list[Any], field: str, expected: str) -> None:
@@ -40,12 +42,19 @@ class _Reporter:
         path = parse_path(field)
         origin = self.origins.get(id(item))
         where, line = locate(origin, path) if origin is not None else (Path("<rulebook>"), None)
-        self.problems.append(Problem(where, line, dotted(path), expected))
+        problem = Problem(where, line, dotted(path), expected)
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def layer(self, item: object, field: str) -> int:
+        """How late the file that set `field` of `item` comes: -1 for the built-in rulebook, else a team file's place."""
+        origin = self.origins.get(id(item))
+        return self.rank.get(str(locate(origin, parse_path(field))[0]), -1) if origin is not None else -1
 
 
 def semantic_problems(rulebook: Rulebook, origins: dict[int, LineDict], contract: list[Question]) -> list[Problem]:
     """Every problem beyond the types; `contract`: the questions (and their choices) a rulebook must keep."""
-    report = _Reporter(origins, rulebook.sources[-1] if rulebook.sources else None)
+    report = _Reporter(origins, rulebook.sources)
     questions = {q.id: q for q in rulebook.questions}
     for question in rulebook.questions:
         _check_question(question, report)
@@ -59,12 +68,13 @@ def semantic_problems(rulebook: Rulebook, origins: dict[int, LineDict], contract
             report.add(question, "kind", f"expected {promised.kind!r} (the answers contract)")
         if missing:
             report.add(question, "choices", f"missing contract choices: {', '.join(sorted(missing))}")
-    names: dict[str, str] = {}
+    names: dict[str, tuple[Category, str, str]] = {}  # each name's first holder, with the field and name as written
     for category in rulebook.categories:
         _check_category(category, questions, names, report)
     _check_install(rulebook, report)
-    for alternative in rulebook.alternatives:
+    for alternative in [*rulebook.alternatives, *rulebook.splits]:
         _check_alternative(alternative, questions, report)
+    _check_apis(rulebook, report)
     for device in rulebook.devices:
         bad = set(device.peaks) - _PEAK_KEYS
         if bad:
@@ -101,7 +111,8 @@ def _check_question(question: Question, report: _Reporter) -> None:
                 report.add(question, f"renamed.{old}", f"{value!r} is not one of its choices")
 
 
-def _check_category(category: Category, questions: dict[str, Question], names: dict[str, str], report: _Reporter) -> None:
+def _check_category(category: Category, questions: dict[str, Question], names: dict[str, tuple[Category, str, str]],
+                    report: _Reporter) -> None:
     if not _ID.match(category.id):
         report.add(category, "id", "expected lower-case letters, digits and '-'")
     if category.kind != "new" and category.seed is None:
@@ -109,11 +120,15 @@ def _check_category(category: Category, questions: dict[str, Question], names: d
     for index, name in enumerate([category.id, category.title, *category.aliases]):
         key = normalize_name(name)
         field = ("id", "title")[index] if index < 2 else f"aliases[{index - 2}]"
+        first = names.setdefault(key, (category, field, name))
         if not key:
             report.add(category, field, "an alias cannot be empty")
-        elif names.get(key, category.id) != category.id:
-            report.add(category, field, f"{name!r} already names category {names[key]!r}")
-        names.setdefault(key, category.id)
+        elif first[0].id != category.id:
+            # Blame the name a later file brought (a team's over the built-in rulebook): that is the one to change.
+            if report.layer(first[0], first[1]) > report.layer(category, field):
+                report.add(first[0], first[1], f"{first[2]!r} already names category {category.id!r}")
+            else:
+                report.add(category, field, f"{name!r} already names category {first[0].id!r}")
     for index, evidence in enumerate(category.current.evidence):
         if not evidence.source.startswith(("https://", "http://")):
             report.add(category, f"current.evidence[{index}].source", "expected a URL")
@@ -179,13 +194,15 @@ def _when_problems(when: dict, questions: dict[str, Question]) -> Iterator[str]:
                     yield f"{choice!r} is not a choice of {key}"
 
 
-def _check_alternative(alternative: Alternative, questions: dict[str, Question], report: _Reporter) -> None:
+def _check_alternative(alternative: Alternative | Split, questions: dict[str, Question], report: _Reporter) -> None:
+    """An alternative or a split route: an id, a source URL, and conditions that name real questions and choices."""
     if not _ID.match(alternative.id):
         report.add(alternative, "id", "expected lower-case letters, digits, '-' or '_'")
     if not alternative.source.startswith(("https://", "http://")):
         report.add(alternative, "source", "expected a URL")
-    for problem in _when_problems(alternative.when, questions) if alternative.when else ():
-        report.add(alternative, "when", problem)
+    for field, conditions in (("when", alternative.when), ("unless", getattr(alternative, "unless", {}))):
+        for problem in _when_problems(conditions, questions) if conditions else ():
+            report.add(alternative, field, problem)
 
 
 _RELEASE = re.compile(r"^\d+(\.\d+){0,2}$")
@@ -230,3 +247,49 @@ def _check_install_entry(option: InstallOption, report: _Reporter) -> None:
             report.add(option, "package", "a last_release needs the package the command pins")
         elif pin not in option.command:
             report.add(option, "command", f'expected it to pin {pin} (its last_release), e.g. "{pin}.*"')
+
+
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+_WORD = re.compile(r"^[A-Za-z_]\w{3,}$")
+_ARGUMENT = re.compile(r"^[A-Za-z_]\w*=[\w.-]+$")
+_API_VERSION = re.compile(r"^\d+(?:\.\d+){0,2}$")  # since / last: 2.16, 0.10
+
+
+def _check_apis(rulebook: Rulebook, report: _Reporter) -> None:
+    """The API map: known frameworks, sources, a ceiling for what was removed, names `scan` can look for."""
+    claimed: dict[str, str] = {}  # a module or attribute path -> the entry that matches it
+    for entry in rulebook.apis:
+        if not _ID.match(entry.id):
+            report.add(entry, "id", "expected lower-case letters, digits, '-' or '_'")
+        if entry.framework not in frameworks.ids():
+            report.add(entry, "framework", f"unknown framework {entry.framework!r} (known: {', '.join(frameworks.ids())})")
+        if not entry.source.startswith(("https://", "http://")):
+            report.add(entry, "source", "expected a URL")
+        if entry.status != "current" and not entry.replacement.strip():
+            report.add(entry, "replacement", f"a {entry.status} API needs its replacement")
+        if entry.status == "removed" and not (entry.since and entry.last):
+            field = "last" if entry.since else "since"
+            report.add(entry, field, "a removed API needs the version it was removed in (since) and the last "
+                                     "version that has it (last), the ceiling")
+        elif entry.status != "removed" and entry.last:
+            report.add(entry, "last", "only a removed API has a last version")
+        for field in ("since", "last"):
+            version = getattr(entry, field)
+            if version and not _API_VERSION.match(version):
+                report.add(entry, field, f"expected a version such as 2.16, got {version!r}")
+        _check_api_match(entry, claimed, report)
+
+
+def _check_api_match(entry: ApiEntry, claimed: dict[str, str], report: _Reporter) -> None:
+    match = entry.match
+    if not (match.module or match.attribute or match.literal):
+        report.add(entry, "match", "expected at least one of module, attribute or literal")
+    for kind, names in (("module", match.module), ("attribute", match.attribute), ("literal", match.literal)):
+        for index, name in enumerate(names):
+            if not (_WORD if kind == "literal" else _DOTTED).match(name):
+                report.add(entry, f"match.{kind}[{index}]", "expected a word of at least 4 letters, digits or _"
+                           if kind == "literal" else "expected a dotted Python name (tensorflow.compat.v1)")
+            elif kind != "literal" and claimed.setdefault(name, entry.id) != entry.id:
+                report.add(entry, f"match.{kind}[{index}]", f"{name!r} is already matched by {claimed[name]!r}")
+    if match.argument and not (_ARGUMENT.match(match.argument) and match.attribute):
+        report.add(entry, "match.argument", "expected name=value (dynamo=False), with the attribute it is passed to")

@@ -1,8 +1,9 @@
 """Diagnosis: what stands between this machine's hardware and each framework, with the fix.
 
-Pure: it reads the facts (machine, framework reports, the rulebook's install table)
-and returns findings; it runs nothing and prints nothing. The install command a fix
-names comes from the probe's facts handed to fwguide.install (`install_for`).
+Pure but for one fact: it reads the facts (machine, framework reports, the rulebook's install
+table) and returns findings; it runs nothing and prints nothing. The install command a fix names
+comes from the probe's facts handed to fwguide.install (`install_for`, in install_here), written
+as `PYTHON -m pip` when the `pip` on PATH installs elsewhere (the one fact read from the shell).
 """
 
 from __future__ import annotations
@@ -11,74 +12,27 @@ import re
 from collections.abc import Iterator, Sequence
 
 from fwguide import frameworks
-from fwguide.install import InstallChoice, InstalledBuild, choose_install, version_tuple
+from fwguide.install import InstallChoice, at_most, gpu_generation, newest_kernels, sm_name, version_tuple
+from fwguide.probe.install_here import (  # re-exported: the probe's report and `ask` call them from here
+    best_compute, command_here, install_for, installed_build, oldest_capability,
+)
 from fwguide.probe.model import Diagnosis, Environment, FrameworkReport, MachineInfo
-from fwguide.rulebook.schema import Compute, InstallOption
+from fwguide.rulebook.schema import InstallOption
+
+__all__ = ["best_compute", "diagnose", "install_for", "installed_build", "oldest_capability"]
 
 _ORDER = {"problem": 0, "warning": 1, "info": 2}
 LAST_WINDOWS_GPU_TENSORFLOW = (2, 10)
 MPS_MACOS = (14, 0)  # PyTorch's mps device needs macOS 14+ (pytorch/pytorch#163515)
 
 
-# --- the install command for a framework on this machine -----------------------------------
-
-_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "x64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
-
-
-def best_compute(machine: MachineInfo) -> Compute:
-    """The compute platform this machine's hardware calls for."""
-    if machine.nvidia.gpus:
-        return "cuda"
-    if machine.amd.gpus and machine.amd.rocm_driver:
-        return "rocm"
-    if machine.apple.apple_silicon:
-        return "mps"
-    return "cpu"
-
-
-def _arch(machine: MachineInfo) -> str | None:
-    if machine.apple.apple_silicon:
-        return "arm64"  # also under Rosetta, where Python reports x86_64
-    return _ARCH.get(machine.arch.lower())
-
-
-def oldest_capability(machine: MachineInfo, report: FrameworkReport | None = None) -> str | None:
-    """The lowest compute capability among the GPUs in use: the one a build must still have kernels for."""
-    found = [g.compute_capability for g in machine.nvidia.gpus if g.visible and g.compute_capability]
-    if not found and report is not None:
-        found = [d.compute_capability for d in report.devices if d.kind == "cuda" and d.compute_capability]
-    return min(found, key=version_tuple) if found else None
-
-
-def installed_build(report: FrameworkReport | None) -> InstalledBuild | None:
-    """What is installed now, from the framework's own report; None when it is not installed."""
-    if report is None or report.status not in ("ok", "import-error"):
-        return None
-    known = frameworks.find(report.framework)
-    names = known.distributions if known else ()
-    package = next((n for n in names if n in report.packages), names[-1] if names else report.framework)
-    build = report.build
-    return InstalledBuild(package=package, version=report.version or "", flavour=build.flavour if build else "",
-                          cuda=build.cuda if build else None)
-
-
-def install_for(options: Sequence[InstallOption], framework: str, machine: MachineInfo,
-                report: FrameworkReport | None = None, compute: Compute | None = None) -> InstallChoice | None:
-    """The install command for `framework` on this machine (for `compute`, default what the hardware calls for)."""
-    known = frameworks.find(framework)
-    return choose_install(
-        options, known.install_id if known else framework, os=machine.os, compute=compute or best_compute(machine),
-        arch=_arch(machine),
-        cuda_driver=machine.nvidia.cuda_driver_version if machine.nvidia.status == "ok" else None,
-        compute_capability=oldest_capability(machine, report), rocm_version=machine.amd.rocm_version,
-        installed=installed_build(report),
-    )
+# --- the install command a fix names ---------------------------------------------------------
 
 
 def _fix(choice: InstallChoice | None, lead: str, otherwise: str, before: str = "") -> dict[str, str]:
     """A finding's fix, `before` then `lead: command` with what replacing the installed build involves and
     what the machine still lacks; the command alone beside it. `otherwise` when there is no choice."""
-    if choice is None:
+    if choice is None or choice.command is None:
         return {"fix": before + otherwise if otherwise else ""}
     extra = choice.because + [choice.replaces] * bool(choice.replaces) + choice.warnings
     fix = f"{before}{lead}: {choice.command}" + (f" ({'; '.join(extra)})" if extra else "")
@@ -141,17 +95,18 @@ def _framework(machine: MachineInfo, report: FrameworkReport, installs: Sequence
     tag = {"framework": report.framework, "python": report.python}
     known = frameworks.find(report.framework)
     probe_it = f"run `{report.python} -c \"import {known.module if known else report.framework}\"` to see"
+    install = command_here(report.install_command, report.python, machine.os)  # for the probed interpreter
     if report.status == "missing":
-        fix = f"install it: {report.install_command}" if report.install_command else ""
+        fix = f"install it: {install}" if install else ""
         return [Diagnosis(severity="info", code="not-installed", message=f"{name} is not installed for {report.python}",
-                          fix=fix, command=report.install_command or "", **tag)]
+                          fix=fix, command=install, **tag)]
     if report.status == "import-error":
         cuda_libraries = re.search(r"cud|cublas|nvidia|\.so|dll", report.reason, re.IGNORECASE)
         cause = "its CUDA libraries are missing or do not match; " if cuda_libraries else ""
-        command = f": {report.install_command}" if report.install_command else ""
+        command = f": {install}" if install else ""
         return [Diagnosis(severity="problem", code="import-failed", message=f"{name} is installed but {report.reason}",
                           fix=f"{cause}reinstall it in a fresh virtual environment{command}",
-                          command=report.install_command or "", **tag)]
+                          command=install, **tag)]
     if report.status == "timeout":
         return [Diagnosis(severity="problem", code="timeout", message=f"probing {name} timed out: {report.reason}",
                           fix=f"{probe_it} where it hangs; if it is only slow, raise --timeout", **tag)]
@@ -192,6 +147,10 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
     build = report.build
     flavour = build.flavour if build else "cpu"
     gpus = f"the driver reports {gpu_count} NVIDIA GPU(s)"
+    too_new = _too_new(machine, report, installs)
+    if too_new is not None:  # a CUDA build's own finding comes from _no_kernels
+        yield from [too_new] if flavour != "cuda" else []
+        return
     choice = install_for(installs, report.framework, machine, report, "cuda")
     if choice is not None and choice.compute != "cuda":
         choice = None
@@ -233,6 +192,10 @@ def _no_kernels(machine: MachineInfo, report: FrameworkReport, installs: Sequenc
     build, capability = report.build, oldest_capability(machine, report)
     if build is None or not build.cuda or not capability:
         return
+    too_new = _too_new(machine, report, installs)
+    if too_new is not None:
+        yield too_new
+        return
     needs = [o.min_compute_capability for o in installs if o.framework == report.framework and o.cuda
              and o.min_compute_capability and version_tuple(o.cuda)[:1] == version_tuple(build.cuda)[:1]]
     if not needs:
@@ -245,6 +208,31 @@ def _no_kernels(machine: MachineInfo, report: FrameworkReport, installs: Sequenc
                           f"compute capability {lowest} and newer only; this GPU has {capability}",
                **_fix(install_for(installs, report.framework, machine, report, "cuda"),
                       "install a build with kernels for it", "")}
+
+
+def _too_new(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption]) -> dict | None:
+    """The GPU is newer than every build of the framework's kind carries kernels for (TensorFlow's CUDA 12.5
+    builds and sm_120, Blackwell); with the build that has them when another one does."""
+    capability, build = oldest_capability(machine, report), report.build
+    cuda = build.cuda if build is not None and build.flavour == "cuda" else None
+    known = frameworks.find(report.framework)
+    key = known.install_id if known else report.framework
+    newest = newest_kernels(installs, key, machine.os if machine.os in ("linux", "windows") else None, cuda)
+    if newest is None or not capability or at_most(capability, newest.max_compute_capability) is not False:
+        return None
+    name, version = frameworks.title(report.framework), report.version or "?"
+    issue = f" ({newest.known_issue})" if newest.known_issue else ""
+    gpu = f"compute capability {gpu_generation(capability)}, {sm_name(capability)}"
+    what = (f"{name} {version} is built with CUDA {cuda} and has" if cuda
+            else f"{name} {version} is a {build.label if build else 'CPU-only'} build, and no {name} CUDA build has any")
+    choice = install_for(installs, report.framework, machine, report, "cuda")
+    if choice is not None and choice.compute == "cuda":  # another build of it carries them
+        fix = _fix(choice, "install a build with kernels for it", "")
+    else:
+        fix = {"fix": f"no {name} release has kernels for this GPU yet{issue}: run {name} on the CPU here"}
+    return {"severity": "problem", "code": "gpu-too-new-for-build",
+            "message": f"{what} {'kernels' if not cuda else 'no kernels'} for this GPU ({gpu}): the newest its CUDA "
+                       f"{newest.cuda} builds carry is {newest.max_compute_capability}{issue}", **fix}
 
 
 def _apple_finding(machine: MachineInfo, report: FrameworkReport) -> dict:

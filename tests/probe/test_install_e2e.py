@@ -1,8 +1,10 @@
 """The issue's done-when cases through real `fwguide` subprocesses, with stand-ins for the NVIDIA tools.
 
-The stand-in `pynvml` (tests/probe/fake_nvml/, first on PYTHONPATH) reports a GTX 1080 (Pascal,
-compute capability 6.1) on a driver whose newest CUDA is 12.2; the frameworks are this
-environment's real CPU builds (torch +cpu and tensorflow-cpu).
+The stand-in `pynvml` (tests/probe/fake_nvml/, first on PYTHONPATH) reports a GPU generation on a
+driver: a GTX 1080 (Pascal, compute capability 6.1) whose driver's newest CUDA is 12.2, an RTX 5090
+(Blackwell, 12.0) on a 570 driver (CUDA 12.8), an RTX 3090 (Ampere) on a 580 driver (CUDA 13.0); the
+frameworks are this environment's real CPU builds (torch +cpu and tensorflow-cpu). fwguide's own
+environment comes first on PATH, so its `pip` is the plain one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from tests.conftest import run_cli
 from tests.probe.conftest import framework
 
 FAKE_NVML = Path(__file__).resolve().parent / "fake_nvml"
-PASCAL = {"PYTHONPATH": str(FAKE_NVML), "FWGUIDE_FAKE_NVML": "pascal"}
+OWN_PIP_FIRST = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+PASCAL = {"PYTHONPATH": str(FAKE_NVML), "FWGUIDE_FAKE_NVML": "pascal", **OWN_PIP_FIRST}
+CU126 = 'pip install "torch==2.14.*" --index-url https://download.pytorch.org/whl/cu126'
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +33,28 @@ def pascal_report() -> dict:
     return json.loads(proc.stdout)
 
 
+def _probe(case: str, cache: Path) -> dict:
+    env = {"PYTHONPATH": str(FAKE_NVML), "FWGUIDE_FAKE_NVML": case, "FWGUIDE_CACHE_DIR": str(cache), **OWN_PIP_FIRST}
+    proc = run_cli("probe-gpu", "--json", "--no-bench", "--refresh", env=env, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _finding(report: dict, name: str, code: str = "cpu-only-build") -> dict:
+    (found,) = [d for d in report["diagnoses"] if d["framework"] == name and d["code"] == code]
+    return found
+
+
 def _fix(report: dict, name: str) -> str:
-    (found,) = [d for d in report["diagnoses"] if d["framework"] == name and d["code"] == "cpu-only-build"]
-    return found["fix"]
+    return _finding(report, name)["fix"]
 
 
-def test_pascal_on_a_cuda_12_2_driver_gets_cu126_replacing_the_cpu_torch(pascal_report: dict) -> None:
+def test_pascal_on_a_cuda_12_2_driver_gets_cu126_pinned_to_torch_2_14_replacing_the_cpu_torch(
+        pascal_report: dict) -> None:
     assert pascal_report["machine"]["nvidia"]["cuda_driver_version"] == "12.2"
     assert framework(pascal_report, "pytorch")["build"]["flavour"] == "cpu"
     fix = _fix(pascal_report, "pytorch")
-    assert "pip install torch --index-url https://download.pytorch.org/whl/cu126 --force-reinstall" in fix
+    assert f"{CU126} --force-reinstall" in fix
     assert "6.1, Pascal" in fix and "12.2" in fix
 
 
@@ -49,7 +65,7 @@ def test_pascal_tensorflow_fix_removes_tensorflow_cpu(pascal_report: dict) -> No
 
 def test_fix_commands_stand_whole_on_their_own_line_at_80_columns(pascal_report: dict) -> None:
     (torch_fix,) = [d for d in pascal_report["diagnoses"] if d["framework"] == "pytorch" and d["code"] == "cpu-only-build"]
-    assert torch_fix["command"] == "pip install torch --index-url https://download.pytorch.org/whl/cu126 --force-reinstall"
+    assert torch_fix["command"] == f"{CU126} --force-reinstall"
     proc = run_cli("probe-gpu", "--no-bench", env={**PASCAL, "COLUMNS": "80"}, timeout=300)
     lines = [line.strip() for line in proc.stdout.splitlines()]
     assert torch_fix["command"] in lines  # one line, nothing else on it: copied whole
@@ -62,6 +78,57 @@ def test_pascal_is_never_offered_cu128_or_a_cuda_13_build(pascal_report: dict) -
     fixes = " ".join(d["fix"] for d in pascal_report["diagnoses"])
     assert not re.search(r"cu128|cu13\d|whl/cu13", fixes)
     assert "pip install torch --force-reinstall" not in fixes  # the package index's build is CUDA 13
+
+
+@pytest.mark.parametrize(("case", "command"), [
+    ("pascal-r580", f"{CU126} --force-reinstall"),
+    ("turing-r535", f"{CU126} --force-reinstall"),
+    ("turing-r580", "pip install torch --force-reinstall"),
+    ("ampere-r535", f"{CU126} --force-reinstall"),
+    ("hopper-r580", "pip install torch --force-reinstall"),
+    ("blackwell-r580", "pip install torch --force-reinstall"),
+])
+def test_each_gpu_generation_and_driver_gets_the_torch_build_the_table_gives(case: str, command: str,
+                                                                             tmp_path: Path) -> None:
+    env = {"PYTHONPATH": str(FAKE_NVML), "FWGUIDE_FAKE_NVML": case, "FWGUIDE_CACHE_DIR": str(tmp_path), **OWN_PIP_FIRST}
+    proc = run_cli("probe-gpu", "--json", "--no-bench", "--framework", "torch", env=env, timeout=300)
+    report = json.loads(proc.stdout)
+    assert _finding(report, "pytorch")["command"] == command
+
+
+@pytest.fixture(scope="module")
+def blackwell_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _probe("blackwell-r570", tmp_path_factory.mktemp("blackwell"))
+
+
+def test_blackwell_on_a_570_driver_gets_cu128_pinned_to_2_11_or_a_driver_update_never_cu126(
+        blackwell_report: dict) -> None:
+    nvidia = blackwell_report["machine"]["nvidia"]
+    assert nvidia["cuda_driver_version"] == "12.8" and nvidia["gpus"][0]["compute_capability"] == "12.0"
+    torch_fix = _finding(blackwell_report, "pytorch")
+    assert torch_fix["command"] == ('pip install "torch==2.11.*" --index-url https://download.pytorch.org/whl/cu128 '
+                                    "--force-reinstall")
+    assert "update the NVIDIA driver to the 580 series or newer" in torch_fix["fix"]
+    assert "pip install torch --force-reinstall" in torch_fix["fix"]  # the current release, once the driver has CUDA 13
+    assert "cu126" not in torch_fix["command"]
+    assert not re.search(r"whl/cu126", " ".join(d.get("command", "") for d in blackwell_report["diagnoses"]))
+
+
+def test_blackwell_tensorflow_is_told_its_cuda_builds_have_no_sm_120_kernels(blackwell_report: dict) -> None:
+    finding = _finding(blackwell_report, "tensorflow", "gpu-too-new-for-build")
+    assert finding["severity"] == "problem"
+    assert "sm_120" in finding["message"] and "CUDA 12.5" in finding["message"]
+    assert "tensorflow/tensorflow/issues/89272" in finding["message"]
+    assert "run TensorFlow on the CPU here" in finding["fix"] and not finding.get("command")
+    assert not [d for d in blackwell_report["diagnoses"] if d["framework"] == "tensorflow" and d["code"] == "cpu-only-build"]
+
+
+def test_ampere_on_a_cuda_13_driver_gets_the_package_index_wheel(tmp_path: Path) -> None:
+    report = _probe("ampere-r580", tmp_path)
+    assert report["machine"]["nvidia"]["cuda_driver_version"] == "13.0"
+    assert _finding(report, "pytorch")["command"] == "pip install torch --force-reinstall"
+    assert _finding(report, "tensorflow")["command"] == \
+        "pip uninstall -y tensorflow-cpu && pip install 'tensorflow[and-cuda]'"
 
 
 def _bare_venv(bare_python: Path) -> Path:
@@ -146,12 +213,12 @@ def test_ask_next_step_comes_from_the_probe_of_this_machine(pascal_report: dict,
     saved = tmp_path / "probe.json"
     saved.write_text(json.dumps(pascal_report))
     proc = run_cli("ask", "--probe-json", str(saved), "--no-input", "--json", "--set", "hardware=nvidia-gpu",
-                   "--set", "os=linux", "--set", "scale=research", "--set", "model_family=vision")
+                   "--set", "os=linux", "--set", "scale=research", "--set", "model_family=vision", env=OWN_PIP_FIRST)
     assert proc.returncode == 0, proc.stderr
     step = json.loads(proc.stdout)["next_step"]
-    assert step["framework"] == "pytorch"
-    assert step["command"] == "pip install torch --index-url https://download.pytorch.org/whl/cu126 --force-reinstall"
-    assert step["replaces"] and not step["assumed"]
+    assert step["framework"] == "pytorch" and step["where"] == "this-environment" and not step["installed"]
+    assert step["command"] == f"{CU126} --force-reinstall"
+    assert step["replaces"] and not step["assumed"] and step["last_release"] == "2.14"
 
 
 def test_ask_without_a_probe_says_what_it_assumed() -> None:

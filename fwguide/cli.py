@@ -26,7 +26,9 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-rules_app = typer.Typer(help="Check a rulebook (the built-in one or a team's own) and calibrate it against documented decisions.", no_args_is_help=True,
+rules_app = typer.Typer(help="Check a rulebook (the built-in one or a team's own), calibrate it against documented "
+                        "decisions, and see whether what it was checked against is still current.",
+                        short_help="Validate, calibrate or check the freshness of a rulebook.", no_args_is_help=True,
                         rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
 
@@ -75,7 +77,7 @@ def _root(
     """Should this project use PyTorch or TensorFlow?"""
 
 
-@app.command()
+@app.command(short_help="Answer a few questions; get a recommendation and why.")
 def ask(
     answers: Annotated[
         Optional[Path], typer.Option("--answers", metavar="FILE", help="Answers from a YAML or JSON file; - reads them from stdin.")
@@ -133,7 +135,7 @@ def ask(
     )
 
 
-@app.command("probe-gpu")
+@app.command("probe-gpu", short_help="What this machine offers each framework, with a benchmark.")
 def probe_gpu(
     json_out: JsonOption = False,
     markdown: Annotated[
@@ -164,7 +166,7 @@ def probe_gpu(
     )
 
 
-@app.command()
+@app.command(short_help="One category: the 2017 call, today's, evidence and code.")
 def explain(
     category: Annotated[
         Optional[str], typer.Argument(help="A category id, title or alias (case does not matter).", show_default=False,
@@ -187,7 +189,7 @@ def explain(
                                  python=python))
 
 
-@app.command()
+@app.command(short_help="Merge probe-gpu reports from many machines.")
 def fleet(
     reports: Annotated[
         list[str],
@@ -208,7 +210,29 @@ def fleet(
     raise typer.Exit(command.run(reports=reports, json_out=json_out, markdown=markdown))
 
 
-@rules_app.command("validate")
+@app.command(short_help="What the project's framework code already decides.")
+def scan(
+    folder: Annotated[
+        Optional[Path], typer.Argument(metavar="[DIR]", show_default=False,
+                                       help="The project folder (default: the current folder).")
+    ] = None,
+    json_out: JsonOption = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the report as Markdown for a pull request.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """What the project's code already decides: framework APIs it uses, what became of them, what staying or moving takes.
+
+    Every use of an API the rulebook's API map knows (deprecated, removed or current), the version
+    ceilings removed APIs impose, and an estimate in counts (not hours) of modernising in place or
+    porting to the other framework. Nothing in the project is imported or run. Exit 0 when the scan
+    ran, whatever it found.
+    """
+    from fwguide.commands import scan as command
+
+    raise typer.Exit(command.run(folder=folder, json_out=json_out, markdown=markdown, rules=rules))
+
+
+@rules_app.command("validate", short_help="Lint a rulebook: FILE:LINE: field: what was expected.")
 def rules_validate(
     path: Annotated[
         Optional[Path], typer.Argument(help="A rulebook file or folder; the built-in rulebook if omitted.", show_default=False)
@@ -221,7 +245,7 @@ def rules_validate(
     raise typer.Exit(command.validate(path=path, json_out=json_out))
 
 
-@rules_app.command("calibrate")
+@rules_app.command("calibrate", short_help="Score documented decisions: agreement and misses.")
 def rules_calibrate(
     cases: Annotated[Path, typer.Argument(metavar="CASES.yaml", help="A library of documented decisions (YAML or JSON).",
                                           show_default=False)],

@@ -17,7 +17,6 @@ from fwguide import frameworks
 from fwguide.rulebook.schema import Category, Rulebook
 
 FRAMEWORK_NAMES = {**{f: frameworks.title(f) for f in frameworks.DECISION}, "tie": "tie", None: "-"}
-KIND_NAMES = {"article": "article", "article-note": "article note", "new": "new since 2017"}
 _WINNER_STYLE = {"PyTorch": "bold #ee4c2c", "TensorFlow": "bold #ff8f00", "tie": "bold cyan", "-": "dim", "note": "dim"}
 _STATUS = {"pass": "pass", "fail": "FAIL", "error": "error", "skip": "skip", "n/a": "n/a"}
 _STATUS_STYLE = {"pass": "green", "FAIL": "bold red", "error": "bold red", "skip": "yellow", "n/a": "dim"}
@@ -36,10 +35,12 @@ def _winner(winner: str | None) -> tuple[str, str]:
 
 
 def list_blocks(rulebook: Rulebook) -> list[Block]:
-    rows = [(c.id, c.title, _seed_name(c), FRAMEWORK_NAMES[c.current.winner],
-             KIND_NAMES[c.kind]) for c in rulebook.categories]
+    # The 2017 column also tells the kind: a winner for the article's verdicts, "note" for its notes,
+    # "-" for categories new since 2017; so the table fits 80 columns with one row per category.
+    rows = [(c.id, c.title, _seed_name(c), FRAMEWORK_NAMES[c.current.winner]) for c in rulebook.categories]
     return [Table(f"Categories (rulebook {rulebook.meta.version}, as of {rulebook.meta.as_of})",
-                  ("id", "title", "2017", "today", "kind"), rows, marks=_WINNER_STYLE),
+                  ("id", "title", "2017", "today"), rows, marks=_WINNER_STYLE,
+                  notes=["2017: the article's call; note: the article called no winner; -: new since 2017"]),
             BLANK, text(("Details: fwguide explain CATEGORY (id, title or alias); add --check to run the live checks",
                          "dim"))]
 

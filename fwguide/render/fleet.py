@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 
+from fwguide import frameworks
 from fwguide.fleet import Finding, Fleet, FrameworkOnHost, HostReport
 from fwguide.render.layout import BLANK, Block, Heading, Table, text
-from fwguide import frameworks
 
-_ALL_CLEAR = "every host uses its GPUs with each installed framework, and versions match"
+def _all_clear(fleet: Fleet) -> str:
+    """What no finding means, true to the hosts: a fleet without GPUs has none to use."""
+    with_gpus = sum(1 for h in fleet.hosts if h.gpus)
+    if not with_gpus:
+        return "versions match across hosts; no host has a GPU, so each framework runs on the CPU"
+    gpus = "every host uses its GPUs" if with_gpus == len(fleet.hosts) else "every host with a GPU uses it"
+    return f"{gpus} with each installed framework, and versions match"
 _SEVERITY = {"problem": ("problem: ", "bold red"), "warning": ("warning: ", "yellow"), "info": ("note: ", "dim")}
 
 
@@ -62,12 +68,18 @@ def summary(fleet: Fleet) -> str:
 def blocks(fleet: Fleet) -> list[Block]:
     out: list[Block] = [Table(f"Fleet: {summary(fleet)}", header(), rows(fleet)), BLANK, Heading("Findings")]
     if not fleet.findings:
-        out.append(text(f"none: {_ALL_CLEAR}", indent=2))
+        out.append(text(f"none: {_all_clear(fleet)}", indent=2))
     for finding in fleet.findings:
         out.append(text(finding.message, indent=2, lead=_SEVERITY[finding.severity]))
         if finding.fix:
-            out.append(text(finding.fix, indent=2 + len(_SEVERITY[finding.severity][0]), lead=("fix: ", "dim")))
+            lead = f"fix ({_from(finding)}): " if finding.fix_from else "fix: "
+            out.append(text(finding.fix, indent=2 + len(_SEVERITY[finding.severity][0]), lead=(lead, "dim")))
     return out
+
+
+def _from(finding: Finding) -> str:
+    """Whose word a fix is when it came from a report rather than from fwguide."""
+    return f"as {finding.fix_from}'s own report suggests"
 
 
 def markdown_blocks(fleet: Fleet) -> list[Block]:
@@ -75,8 +87,11 @@ def markdown_blocks(fleet: Fleet) -> list[Block]:
     out: list[Block] = [Heading(f"Fleet: {summary(fleet)}", level=1), Table(header=header(), rows=rows(fleet)),
                         Heading("Findings")]
     if not fleet.findings:
-        out.append(text(f"None: {_ALL_CLEAR}.", lead="- "))
+        out.append(text(f"None: {_all_clear(fleet)}.", lead="- "))
     for finding in fleet.findings:
-        fix = f" Fix: {finding.fix}" if finding.fix else ""
+        fix = ""
+        if finding.fix:
+            fix = f" Fix, {_from(finding)} (not checked by fwguide): " if finding.fix_from else " Fix: "
+            fix += finding.fix
         out.append(text((finding.severity, "bold"), f" ({finding.kind}): {finding.message}.{fix}", lead="- "))
     return out

@@ -43,7 +43,9 @@ def ask(rulebook: Rulebook, given: Mapping[str, AnswerValue], machine: Callable[
     """
     for question in rulebook.questions:
         if question.id in given:
-            print(f"  {question.prompt} {words(question, given[question.id], short=False)} (given)")
+            line = f"{question.prompt} {words(question, given[question.id], short=False)} (given)"
+            print("\n".join(textwrap.wrap(line, max(terminal.width - 1, 20), initial_indent="  ",
+                                           subsequent_indent="    ", break_on_hyphens=False)))
     asked = [q for q in rulebook.questions if q.id not in given]
     chosen: dict[str, AnswerValue] = {}
     prefilled: dict[str, tuple[AnswerValue, str]] = {}
@@ -143,6 +145,14 @@ class _Menu:
             note = "\n" + note
         return "\n".join(lines), note
 
+    def _fit(self, label: str) -> str:
+        """A choice's label within the terminal (after the pointer and tick marks), cut between words with an
+        ellipsis when it is too long: the menu itself would cut it mid-word without saying so."""
+        room = self.width - 6
+        if len(label) <= room:
+            return label
+        return textwrap.shorten(label, max(room, 10), placeholder="…", break_on_hyphens=False)
+
     def _build(self) -> questionary.Question:
         import questionary
         from prompt_toolkit.filters import IsDone, to_filter
@@ -158,7 +168,8 @@ class _Menu:
         common: dict[str, Any] = {"qmark": self.progress, "instruction": note, "style": style, "use_jk_keys": False}
         if kind == "many":
             ticked = set(self.shown) if isinstance(self.shown, list) else {self.shown}
-            choices = [questionary.Choice(c.label, value=c.id, checked=c.id in ticked, description=c.help or None)
+            choices = [questionary.Choice(self._fit(c.label), value=c.id, checked=c.id in ticked,
+                                          description=c.help or None)
                        for c in question.choices]
             menu = questionary.checkbox(message, choices=choices, **common)
         else:
@@ -166,7 +177,7 @@ class _Menu:
                 choices = [questionary.Choice("Yes", value=True), questionary.Choice("No", value=False)]
                 default: Any = bool(self.shown)
             else:
-                choices = [questionary.Choice(c.label, value=c.id, description=c.help or None)
+                choices = [questionary.Choice(self._fit(c.label), value=c.id, description=c.help or None)
                            for c in question.choices]
                 default = self.shown
             menu = questionary.select(message, choices=choices, default=default, **common)
@@ -230,7 +241,9 @@ class _Menu:
             control.selected_options = [v for v in ticked if v not in dropped] + [value]
             if dropped:
                 names = ", ".join(f"'{labels.get(v, v)}'" for v in dropped)
-                self.message = f"Unticked {names}: {'it stands' if len(dropped) == 1 else 'they stand'} alone."
+                gave_way = all(v in self.question.gives_way for v in dropped) and value not in exclusive
+                why = "it no longer applies" if gave_way else "it stands" if len(dropped) == 1 else "they stand"
+                self.message = f"Unticked {names}: {why}{'' if gave_way else ' alone'}."
 
         @keys.add(Keys.ControlM, eager=True)
         def _confirm(event: Any) -> None:

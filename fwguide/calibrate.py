@@ -21,7 +21,8 @@ from typing import Any
 
 import msgspec
 
-from fwguide.answers import Where, closest, parse_mapping, with_defaults
+from fwguide import fuzzy
+from fwguide.answers import Where, parse_mapping, with_defaults
 from fwguide.engine import FRAMEWORKS, Points, recommend
 from fwguide.errors import FwguideError, located
 from fwguide.rulebook.schema import Confidence, Framework, Rulebook
@@ -104,7 +105,7 @@ def _read_case(item: Any, field: str, name: str, line: int | None, rulebook: Rul
 
     for key in _REQUIRED:
         if key not in item:
-            typo = closest(key, [str(k) for k in item if k not in _REQUIRED])
+            typo = fuzzy.closest(key, [str(k) for k in item if k not in _REQUIRED])
             raise fail(key, "missing" + (f" (is {typo!r} a misspelling of it?)" if typo else ""))
     case_id, source, expected = item["id"], item["source"], item["expected"]
     if not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or not str(case_id).strip():

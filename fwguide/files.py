@@ -51,10 +51,48 @@ def read_regular(path: Path, limit: int) -> bytes | None:
         os.close(fd)
 
 
+# Byte order marks, longest first (UTF-32's starts like UTF-16's): what Windows tools such as
+# PowerShell put at the start of the text files they write.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def decode_text(data: bytes, name: str, errors: str = "strict") -> str:
+    """A text file's bytes as text: UTF-8, or UTF-8/16/32 with a byte order mark (which is dropped).
+
+    With errors="strict" a file that is not such text is a FwguideError naming `name`.
+    """
+    encoding, start = "utf-8", 0
+    for bom, bom_encoding in _BOMS:
+        if data.startswith(bom):
+            encoding, start = bom_encoding, len(bom)
+            break
+    try:
+        return data[start:].decode(encoding, errors)
+    except UnicodeDecodeError as exc:
+        raise FwguideError(f"{name}: not {encoding.upper()} text (byte {start + exc.start + 1} cannot be read)",
+                           hint="save it as UTF-8") from None
+
+
+def same_file(a: Path | str, b: Path | str) -> bool:
+    """Whether two paths name the same file (through links, and before either exists)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+_NAME_MAX = 255  # bytes in one file name on almost every file system
+
+
 def _temp_beside(path: Path) -> tuple[int, Path]:
     """A new file beside `path` (same folder, so a rename is atomic), created with the usual umask mode."""
+    # The temporary name must fit where `path`'s own name only just fits: keep at most what leaves room.
+    stem = path.name
+    while len(os.fsencode(stem)) > _NAME_MAX - 14:
+        stem = stem[:-1]
     for _ in range(100):
-        temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+        temp = path.with_name(f".{stem}.{os.urandom(4).hex()}.tmp")
         try:
             return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666), temp
         except FileExistsError:

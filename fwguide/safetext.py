@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 controls, DEL, bidirectional overrides, and lone surrogates (undecodable bytes). Kept as
-# sources: re compiles each on first use (and caches it), so importing this module costs nothing.
-_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-_UNSAFE_LINE = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+# C0 and C1 controls, DEL, bidirectional marks, embeddings, overrides and isolates, line and paragraph
+# separators, and lone surrogates (undecodable bytes). Kept as sources: re compiles each on first use
+# (and caches it), so importing this module costs nothing.
+BIDI_CLASS = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CLASS}\ud800-\udfff]"
+_UNSAFE_LINE = f"[\x00-\x1f\x7f-\x9f{BIDI_CLASS}\ud800-\udfff]"
+ECHO_LIMIT = 200  # characters of an outside value repeated in a message
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -31,6 +34,13 @@ def printable(text: str) -> str:
 def one_line(text: str) -> str:
     """`text` as one safe line: newlines and tabs escaped too."""
     return re.sub(_UNSAFE_LINE, _escaped, text)
+
+
+def shown(text: str, limit: int = ECHO_LIMIT) -> str:
+    """`text` as one safe line of at most about `limit` characters, for echoing input back in a message."""
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text)} characters)"
+    return one_line(text)
 
 
 def clean(value: object) -> object:

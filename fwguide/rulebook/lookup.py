@@ -7,10 +7,7 @@ from collections.abc import Sequence
 
 from fwguide.errors import FwguideError
 from fwguide.rulebook.schema import Category, Compute, InstallOption, Rulebook
-
-
-_CUTOFF = 0.7
-_SPREAD = 0.1
+from fwguide.safetext import shown
 
 
 def normalize_name(text: str) -> str:
@@ -41,13 +38,8 @@ def find_category(rulebook: Rulebook, name: str) -> Category:
     found = index.get(normalize_name(name))
     if found is not None:
         return found
-    import difflib  # only a miss pays for it
+    from fwguide.fuzzy import suggestions
 
-    wanted = normalize_name(name)
-    scored = sorted(((difflib.SequenceMatcher(None, wanted, known).ratio(), known) for known in index), reverse=True)
-    best = scored[0][0] if scored else 0.0
-    # Only names nearly as close as the best one: a clear typo gets one suggestion.
-    close = [known for score, known in scored if score >= max(_CUTOFF, best - _SPREAD)]
-    ids = list(dict.fromkeys(index[c].id for c in close))[:3]
+    ids = list(dict.fromkeys(index[known].id for known in suggestions(normalize_name(name), index, limit=len(index))))[:3]
     hint = f"did you mean: {', '.join(ids)}?" if ids else "run `fwguide explain --list` to see every category"
-    raise FwguideError(f"unknown category {name!r}", hint=hint)
+    raise FwguideError(f"unknown category {shown(name)!r}", hint=hint)

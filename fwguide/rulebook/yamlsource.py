@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from fwguide.errors import FwguideError, located
+from fwguide.safetext import BIDI_CLASS
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -29,7 +30,8 @@ class LineList(list):
     item_lines: list[int]
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters, and the invisible bidirectional controls that make text read differently from its bytes.
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CLASS}]")
 
 
 _KINDS = {"LineList": "list", "LineDict": "mapping", "set": "set"}

@@ -56,10 +56,11 @@ def test_driver_gpu_with_a_cpu_only_torch_is_diagnosed_with_the_fix() -> None:
     found = [d for d in report["diagnoses"] if d["code"] == "cpu-only-build"]
     assert found, report["diagnoses"]
     assert "the driver reports 1 NVIDIA GPU(s)" in found[0]["message"]
-    # The stand-in driver supports CUDA 12.4, too old for the package index's CUDA 13 torch: cu126, forced
-    # over the installed CPU build.
-    assert found[0]["fix"].startswith(
-        "install a CUDA build: pip install torch --index-url https://download.pytorch.org/whl/cu126 --force-reinstall")
+    # The stand-in driver supports CUDA 12.4, too old for the package index's CUDA 13 torch: cu126, pinned to
+    # torch 2.14 (its last release), forced over the installed CPU build.
+    assert found[0]["fix"].startswith("install a CUDA build: ")
+    assert found[0]["command"].endswith(
+        'pip install "torch==2.14.*" --index-url https://download.pytorch.org/whl/cu126 --force-reinstall')
     assert "gpu-nvidia" in report["facts"]
 
 

@@ -12,17 +12,28 @@ import os
 import re
 import time
 from collections import Counter, deque
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
+from fwguide.project.apis import ApiMatcher, matcher_for
+from fwguide.project.apis import find as find_apis
 from fwguide.project.files import code_imports, head, notebook_imports, requirement_names
+from fwguide.project.legacy import FileUse, Legacy, summarise
+from fwguide.project.models import ModelFile, in_folder, suggest
 from fwguide import frameworks
+from fwguide.safetext import one_line
+
+if TYPE_CHECKING:
+    from fwguide.rulebook.schema import ApiEntry
 
 MAX_FILES = 3000  # files read: code, notebooks, dependency and environment files
 MAX_SECONDS = 0.3
 _CODE_BYTES = 256 * 1024  # imports sit near the top; a generated 50 MB module is not read whole
 _BIG_BYTES = 4 * 1024 * 1024  # notebooks carry their outputs, lock files every package
+_API_KINDS = ("code", "setup", "notebook", "env")  # files the API map is looked for in
 
 # Folders that hold no project code of their own: environments, caches, build output, other tools' trees.
 SKIP_DIRS = frozenset({
@@ -64,14 +75,19 @@ class ProjectScan(msgspec.Struct, frozen=True):
     imports: dict[str, int]  # files importing each framework (Keras counted by its backend)
     declared: dict[str, list[str]]  # dependency files naming each framework
     keras_backend: str | None  # the Keras 3 backend the project sets, when it sets exactly one
+    keras_family: str | None = None  # the framework Keras code counts for
     answers: dict[str, str] = {}  # question id -> suggested choice
     evidence: dict[str, list[str]] = {}  # question id -> why
     notes: list[str] = []
+    legacy: Legacy | None = None  # the API map's findings in brief (fwguide.project.legacy)
+    models: list[ModelFile] = []  # trained-model files, found by name
+    uses: list[FileUse] = []  # per file: the frameworks it imports and the API map entries it uses
 
     def to_json_dict(self) -> dict[str, object]:
         return {"path": self.root, "files_read": self.files_read, "complete": not self.stopped,
                 "stopped": self.stopped or None, "imports": self.imports, "declared": self.declared,
-                "keras_backend": self.keras_backend, "notes": self.notes}
+                "keras_backend": self.keras_backend, "notes": self.notes,
+                "legacy": msgspec.to_builtins(self.legacy), "models": msgspec.to_builtins(self.models)}
 
 
 def looks_like_project(folder: Path) -> bool:
@@ -144,6 +160,7 @@ class FileFindings(msgspec.Struct, frozen=True, array_like=True):
     backends: list[str] = []  # Keras backends it sets
     modules: list[str] = []  # framework-related top-level modules it imports
     requirements: list[tuple[str, str]] = []  # (distribution, version spec) it declares
+    apis: list[tuple[str, int]] = []  # (API map entry, line) for each use the map knows
 
 
 _SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's tick: not remembered
@@ -151,8 +168,12 @@ _SETTLED_NS = 2_000_000_000  # a file changed this recently may change again wit
 
 class _Scanner:
     def __init__(self, root: Path, max_files: int, max_seconds: float,
-                 remembered: dict[str, FileFindings] | None = None):
+                 remembered: dict[str, FileFindings] | None = None, matcher: ApiMatcher | None = None,
+                 code_bytes: int = _CODE_BYTES):
         self.root, self.max_files = root, max_files
+        self.matcher, self.code_bytes = matcher, code_bytes
+        self.uses: list[FileUse] = []
+        self.models: list[ModelFile] = []
         self.prefix = os.path.join(str(root), "")  # what to cut from a path to show it relative to the root
         self.deadline = time.perf_counter() + max_seconds
         self.max_seconds = max_seconds
@@ -178,6 +199,7 @@ class _Scanner:
                 continue
             if folder != self.root and any(e.name in _ENV_MARKERS for e in entries):
                 continue
+            self.models += in_folder(os.path.join(folder, "")[len(self.prefix):], entries)
             for entry in entries:
                 if self._out_of_bounds():
                     return
@@ -205,7 +227,8 @@ class _Scanner:
         info = entry.stat()
         found = self.remembered.get(entry.path)
         if found is None or (found.size, found.mtime_ns) != (info.st_size, info.st_mtime_ns):
-            found = _read(entry.path, kind, info.st_size, info.st_mtime_ns)
+            found = _read(entry.path, kind, info.st_size, info.st_mtime_ns, matcher=self.matcher,
+                          code_bytes=self.code_bytes)
         if self.now_ns - found.mtime_ns > _SETTLED_NS:
             self.findings[entry.path] = found
         self.files_read += 1
@@ -215,6 +238,9 @@ class _Scanner:
         if found.modules:
             self.file_modules.append(set(found.modules))
             self.module_files.update(found.modules)
+        if found.apis or any(_MODULES[m] != "numpy" for m in found.modules):
+            self.uses.append(FileUse(one_line(where), tuple(sorted({_MODULES[m] for m in found.modules} - {"numpy"})),
+                                     tuple(found.apis)))
         self._declare(where, kind, found.requirements)  # only dependency files declare any
 
     def _declare(self, where: str, kind: str, pairs: list[tuple[str, str]]) -> None:
@@ -230,8 +256,9 @@ class _Scanner:
                 self.keras2_pin = f"{where} pins keras {spec.strip()} (Keras 2 runs on TensorFlow)"
 
 
-def _read(path: str, kind: str, size: int, mtime_ns: int) -> FileFindings:
-    data = head(path, _CODE_BYTES if kind in ("code", "setup") else _BIG_BYTES)
+def _read(path: str, kind: str, size: int, mtime_ns: int, matcher: ApiMatcher | None = None,
+          code_bytes: int = _CODE_BYTES) -> FileFindings:
+    data = head(path, code_bytes if kind in ("code", "setup") else _BIG_BYTES)
     backends: set[str] = set()
     if b"KERAS_BACKEND" in data or b"set_backend" in data:
         backends.update((m.group(1) or m.group(2)).decode().lower() for m in re.finditer(_BACKEND_SET, data))
@@ -243,34 +270,44 @@ def _read(path: str, kind: str, size: int, mtime_ns: int) -> FileFindings:
     requirements = []
     if kind not in ("code", "notebook", "keras-json", "env"):
         requirements = requirement_names(kind, data.decode("utf-8", errors="replace"))
-    return FileFindings(size, mtime_ns, sorted(backends), sorted(m for m in modules if m in _MODULES), requirements)
+    apis = find_apis(data, matcher, kind == "notebook") if matcher and kind in _API_KINDS else []
+    return FileFindings(size, mtime_ns, sorted(backends), sorted(m for m in modules if m in _MODULES), requirements,
+                        apis)
 
 
-def scan(root: Path, max_files: int = MAX_FILES, max_seconds: float = MAX_SECONDS) -> ProjectScan:
-    """Scan `root` (bounded) and suggest `existing_code` / `experience` with the evidence for each."""
-    return _conclude(_scan(root, max_files, max_seconds, None))
+def scan(root: Path, max_files: int = MAX_FILES, max_seconds: float = MAX_SECONDS,
+         apis: "Sequence[ApiEntry] | None" = None, code_bytes: int = _CODE_BYTES) -> ProjectScan:
+    """Scan `root` (bounded) and suggest `existing_code` / `experience` with the evidence for each.
+
+    `apis`: the API map to look for (the built-in rulebook's when None); `code_bytes`: how much of each code file
+    is read (`fwguide scan` reads more than `ask`, whose scan must go unnoticed).
+    """
+    return _conclude(_scan(root, max_files, max_seconds, None, matcher_for(apis), code_bytes))
 
 
-def _scan(root: Path, max_files: int, max_seconds: float, remembered: dict[str, FileFindings] | None) -> _Scanner:
-    scanner = _Scanner(root, max_files, max_seconds, remembered)
+def _scan(root: Path, max_files: int, max_seconds: float, remembered: dict[str, FileFindings] | None,
+          matcher: ApiMatcher | None = None, code_bytes: int = _CODE_BYTES) -> _Scanner:
+    scanner = _Scanner(root, max_files, max_seconds, remembered, matcher, code_bytes)
     scanner.walk()
     return scanner
 
 
-def scan_cached(root: Path) -> ProjectScan:
+def scan_cached(root: Path, apis: "Sequence[ApiEntry] | None" = None) -> ProjectScan:
     """`scan`, reading only the files that changed since the last scan of `root` (what each said is cached)."""
     from fwguide import __version__
     from fwguide.cache import KeyedCache
 
     memo: KeyedCache[dict[str, FileFindings]] = KeyedCache("project", dict[str, FileFindings], max_bytes=4 << 20,
                                                            max_entries=32)
+    from fwguide.project import apis as project_apis
     from fwguide.project import files as project_files
 
-    # What a file says depends on the code that reads it: this module and project_files.
-    readers = [os.stat(module) for module in (__file__, project_files.__file__)]
-    key = "\n".join([__version__, *(f"{s.st_size}:{s.st_mtime_ns}" for s in readers), str(root)])
+    # What a file says depends on the code that reads it (this module, project_files, project_apis) and the API map.
+    readers = [os.stat(module) for module in (__file__, project_files.__file__, project_apis.__file__)]
+    matcher = matcher_for(apis)
+    key = "\n".join([__version__, *(f"{s.st_size}:{s.st_mtime_ns}" for s in readers), matcher.fingerprint, str(root)])
     remembered = memo.load(key) or {}
-    scanner = _scan(root, MAX_FILES, MAX_SECONDS, remembered)
+    scanner = _scan(root, MAX_FILES, MAX_SECONDS, remembered, matcher)
     if scanner.findings != remembered:
         memo.store(key, scanner.findings)
     return _conclude(scanner)
@@ -367,5 +404,11 @@ def _conclude(s: _Scanner) -> ProjectScan:
         notes.append(f"the scan {s.stopped}")
     if evidence.get("existing_code") and s.stopped:
         evidence["existing_code"].append(f"the scan {s.stopped.split(';')[0]}")
+    model = suggest(s.models, keras_code=bool(s.module_files["keras"] or imports["tensorflow"]))
+    if model.answer:
+        answers["existing_model"], evidence["existing_model"] = model.answer, model.evidence
+    notes += model.notes
+    legacy = summarise(s.uses, s.matcher.entries, keras_family, not s.stopped) if s.matcher else None
     return ProjectScan(root=str(s.root), files_read=s.files_read, stopped=s.stopped, imports=imports,
-                       declared=declared, keras_backend=backend, answers=answers, evidence=evidence, notes=notes)
+                       declared=declared, keras_backend=backend, keras_family=keras_family, answers=answers,
+                       evidence=evidence, notes=notes, legacy=legacy, models=s.models, uses=s.uses)

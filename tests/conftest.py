@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -17,6 +18,21 @@ DATA = Path(__file__).resolve().parent / "data"
 # fwguide runs from an empty folder unless a test says otherwise: `ask` would read the checkout as a project.
 NEUTRAL_CWD = Path(tempfile.mkdtemp(prefix="fwguide-cwd-"))
 atexit.register(shutil.rmtree, NEUTRAL_CWD, True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs(*modules): skip unless every module named is installed "
+                                       "(looked up with importlib.util.find_spec, never imported)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked needs("torch") skips cleanly where torch is not installed."""
+    found: dict[str, bool] = {}
+    for item in items:
+        wanted = [name for marker in item.iter_markers("needs") for name in marker.args]
+        missing = [name for name in wanted if not found.setdefault(name, importlib.util.find_spec(name) is not None)]
+        if missing:
+            item.add_marker(pytest.mark.skip(reason=f"needs {', '.join(missing)}, which is not installed"))
 
 
 @pytest.fixture(autouse=True, scope="session")

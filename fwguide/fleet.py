@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
 from fwguide import frameworks as registry
+from fwguide.probe.model import GPU_KINDS, Severity
 
-ACCELERATORS = frozenset({"cuda", "rocm", "mps", "gpu"})
 STALE_AFTER = datetime.timedelta(days=1)  # older than the newest report by more than this
-Severity = Literal["problem", "warning", "info"]
 
 
 class FrameworkOnHost(msgspec.Struct, frozen=True):
@@ -117,7 +116,7 @@ def host_report(doc: Any, source: str, fallback_host: str) -> HostReport:
 
 def _framework(data: dict[str, Any], host_has_gpu: bool) -> FrameworkOnHost:
     status = _text(data.get("status")) or "?"
-    accelerators = [d for d in data.get("devices") or [] if isinstance(d, dict) and d.get("kind") in ACCELERATORS]
+    accelerators = [d for d in data.get("devices") or [] if isinstance(d, dict) and d.get("kind") in GPU_KINDS]
     return FrameworkOnHost(
         status=status, version=_text(data.get("version")), build=_text(_get(data, "build", "label")),
         cuda=_text(_get(data, "build", "cuda")), gpus=len(accelerators),

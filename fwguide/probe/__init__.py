@@ -1,4 +1,4 @@
-"""The hardware probe: what this machine offers PyTorch and TensorFlow, each probed in its own subprocess.
+"""The hardware probe: what this machine offers each framework of the registry, each probed in its own subprocess.
 
 Public API (used by `fwguide probe-gpu` and `fwguide ask`):
     run_probe(...) -> ProbeReport          probe now, in parallel, with a cache
@@ -46,14 +46,14 @@ def run_probe(*, pythons: Sequence[str] = (), frameworks: Sequence[str] | None =
               on_progress: Callable[[str, str], None] | None = None) -> ProbeReport:
     """Probe the machine and each framework (in each interpreter of `pythons`, or this one).
 
-    `frameworks` are ids or aliases of fwguide.frameworks (default: every registered one).
+    `frameworks` are ids or aliases of fwguide.frameworks (default: every registered one; one outside
+    frameworks.DECISION then only where it is installed).
     `on_progress(label, state)` is called from worker threads as each framework moves on.
     Raises FwguideError for bad input (an interpreter that is not a Python, a bad timeout).
     """
-    from fwguide import frameworks as registry
     from fwguide.probe.run import probe
 
-    return probe(pythons, frameworks or registry.ids(), timeout, bench, refresh, on_progress)
+    return probe(pythons, frameworks or (), timeout, bench, refresh, on_progress)
 
 
 class ProbeHandle:

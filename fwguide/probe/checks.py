@@ -1,8 +1,9 @@
 """Run a rulebook's live checks against the installed frameworks, one worker per framework, in parallel.
 
 A check that cannot apply on this machine (CUDA without an NVIDIA GPU, Apple's GPU off a
-Mac) is reported as "n/a" with the reason, never as a failure: only "fail" and "error"
-are problems.
+Mac, an ONNX export without onnxscript) is reported as "n/a" with the reason, never as a
+failure: only "fail" and "error" are problems. Checks that promise a route run a small real
+operation on it, each within CHECK_SECONDS.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fwguide.probe.model import WorkerChecks
 from fwguide.probe.processes import WorkerFailure, WorkerProcess, run_in_threads, stop_group
 from fwguide.rulebook.schema import Check
 
+CHECK_SECONDS = 30.0  # for each check in the worker: an export or a conversion takes a few seconds
 
 class CheckResult(msgspec.Struct, frozen=True):
     framework: str
@@ -32,11 +34,10 @@ class CheckResult(msgspec.Struct, frozen=True):
     chosen_by: str = ""  # why that interpreter: --python, the activated environment, or fwguide's own
 
 
-def _apple_silicon() -> bool:
-    import platform
-    import sys
+def _not_apple_silicon() -> str | None:
+    from fwguide.probe.machine import apple_silicon
 
-    return sys.platform == "darwin" and (platform.machine() == "arm64" or platform.processor() == "arm")
+    return None if apple_silicon() else "not an Apple Silicon Mac: the Apple GPU exists only there"
 
 
 def _no_nvidia_gpu() -> str | None:
@@ -53,7 +54,7 @@ def _no_nvidia_gpu() -> str | None:
 # A failed check that cannot apply on this machine: the reason it does not apply, or None when it does.
 _APPLIES = {
     "built_with_cuda": _no_nvidia_gpu,
-    "mps_available": lambda: None if _apple_silicon() else "not an Apple Silicon Mac: the Apple GPU exists only there",
+    "mps_available": _not_apple_silicon,
 }
 
 
@@ -80,7 +81,8 @@ def _result(check: Check, status: str, detail: str, version: str | None = None) 
 def _ask_worker(python: str, framework: str, checks: list[Check], timeout: float,
                 cancel: threading.Event) -> list[CheckResult]:
     name = frameworks.title(framework)
-    request = {"mode": "checks", "checks": [{"check": c.check, "target": c.target} for c in checks]}
+    request = {"mode": "checks", "checks": [{"check": c.check, "target": c.target} for c in checks],
+               "check_seconds": CHECK_SECONDS}
     worker = None
     try:
         worker = WorkerProcess(python, framework, request, cancel)

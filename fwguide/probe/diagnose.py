@@ -23,7 +23,6 @@ __all__ = ["best_compute", "diagnose", "install_for", "installed_build", "oldest
 
 _ORDER = {"problem": 0, "warning": 1, "info": 2}
 LAST_WINDOWS_GPU_TENSORFLOW = (2, 10)
-MPS_MACOS = (14, 0)  # PyTorch's mps device needs macOS 14+ (pytorch/pytorch#163515)
 
 
 # --- the install command a fix names ---------------------------------------------------------
@@ -138,7 +137,9 @@ def _gpu_findings(machine: MachineInfo, report: FrameworkReport, installs: Seque
         yield _apple_finding(machine, report)
     growth = report.memory_growth
     if growth is not None and growth.grabs_all_memory:
-        yield {"severity": "warning", "code": "grabs-gpu-memory", "message": growth.detail, "fix": growth.fix}
+        known = frameworks.find(report.framework)
+        yield {"severity": "warning", "code": "grabs-gpu-memory", "message": growth.detail,
+               "fix": growth.fix or (known.memory.fix if known else "")}
 
 
 def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption],
@@ -236,23 +237,29 @@ def _too_new(machine: MachineInfo, report: FrameworkReport, installs: Sequence[I
 
 
 def _apple_finding(machine: MachineInfo, report: FrameworkReport) -> dict:
-    if report.framework == "pytorch":
-        built = report.build is not None and report.build.flavour == "mps"
+    """Why a framework leaves the Apple GPU unused, in its own registry entry's words."""
+    known = frameworks.find(report.framework)
+    apple = known.apple if known else frameworks.AppleGpu()
+    name, version = frameworks.title(report.framework), report.version or "?"
+    if apple.flavour:  # the framework carries the Apple GPU itself
+        built = report.build is not None and report.build.flavour == apple.flavour
         macos = version_tuple(machine.apple.macos_version)
         if not built:
-            cause, fix = "this torch build has no MPS support", "pip install torch (the macOS arm64 wheels include MPS)"
-        elif macos and macos < MPS_MACOS:
-            cause, fix = f"PyTorch's mps device needs macOS 14 or newer (this is {machine.apple.macos_version})", "update macOS"
+            cause, fix = apple.unbuilt, apple.install
+        elif apple.min_macos and macos and macos < apple.min_macos:
+            needed = ".".join(map(str, apple.min_macos)).removesuffix(".0")
+            cause = f"{name}'s {apple.device} device needs macOS {needed} or newer (this is {machine.apple.macos_version})"
+            fix = "update macOS"
         else:
-            cause, fix = report.accelerator_error or "torch.backends.mps.is_available() is False", "update macOS and torch"
+            cause = report.accelerator_error or f"its {apple.device} device is not available"
+            fix = f"update macOS and {known.module if known else name}"
         return {"severity": "problem", "code": "apple-gpu-unused",
-                "message": f"PyTorch cannot use the Apple GPU (mps) here: {cause}", "fix": fix}
-    plugin = report.packages.get("tensorflow-metal")
+                "message": f"{name} cannot use the Apple GPU ({apple.device}) here: {cause}", "fix": fix}
+    plugin = report.packages.get(apple.plugin) if apple.plugin else None
     if plugin:
+        note = f" ({apple.plugin_note})" if apple.plugin_note else ""
         return {"severity": "warning", "code": "apple-gpu-unused",
-                "message": f"tensorflow-metal {plugin} is installed but gives TensorFlow {report.version} no GPU "
-                           "(users report the plugin failing to load with TensorFlow 2.18 and later)",
-                "fix": "run TensorFlow on the CPU here, or use PyTorch's mps device for the Apple GPU"}
+                "message": f"{apple.plugin} {plugin} is installed but gives {name} {version} no GPU{note}",
+                "fix": apple.fix}
     return {"severity": "info", "code": "apple-gpu-unused",
-            "message": "TensorFlow has no official GPU support on macOS; it runs on the CPU here",
-            "fix": "PyTorch's mps device uses the Apple GPU"}
+            "message": apple.absent or f"{name} has no Apple GPU support; it runs on the CPU here", "fix": apple.fix}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import platform
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
+from fwguide import frameworks
 from fwguide.frameworks import DECISION
+from fwguide.rulebook.names import GPU_ONLY_FACT
+from fwguide.rulebook.schema import OperatingSystem
 
 if TYPE_CHECKING:
     from fwguide.probe.model import ProbeReport
@@ -18,11 +20,11 @@ def _gpu_usable(report: ProbeReport, framework: str) -> bool | None:
     found = environment.framework(framework) if environment else None
     if found is None:
         return None
-    if found.accelerators:
+    if found.gpus:
         return True
     windows_gpu = report.machine.os == "windows" and bool(report.machine.nvidia.gpus)
-    if framework == "tensorflow" and windows_gpu and found.status in ("ok", "missing"):
-        return False  # no TensorFlow release after 2.10 uses a GPU on native Windows
+    if windows_gpu and not frameworks.get(framework).windows_gpu and found.status in ("ok", "missing"):
+        return False  # its current releases use a GPU only under WSL2, never on native Windows
     return False if found.status == "ok" else None
 
 
@@ -35,17 +37,16 @@ def probe_facts(report: ProbeReport) -> frozenset[str]:
     """The names of fwguide.rulebook.names.PROBE_FACTS that hold for this report."""
     machine = report.machine
     facts: set[str] = set()
-    torch_gpu, tf_gpu = _gpu_usable(report, "pytorch"), _gpu_usable(report, "tensorflow")
+    usable = {framework: _gpu_usable(report, framework) for framework in DECISION}
     if machine.nvidia.gpus:
         facts.add("gpu-nvidia")
-    if not _has_gpu(report) and not torch_gpu and not tf_gpu:
+    if not _has_gpu(report) and not any(usable.values()):
         facts.add("gpu-none")
-    if torch_gpu and tf_gpu:
+    if all(usable.values()):
         facts.add("gpu-both")
-    elif torch_gpu and tf_gpu is False:
-        facts.add("gpu-torch-only")
-    elif tf_gpu and torch_gpu is False:
-        facts.add("gpu-tensorflow-only")
+    for framework, fact in GPU_ONLY_FACT.items():
+        if usable[framework] and all(usable[other] is False for other in DECISION if other != framework):
+            facts.add(fact)
     if machine.os == "windows":
         facts.add("windows-native")
     if machine.apple.apple_silicon:
@@ -58,7 +59,7 @@ def probe_facts(report: ProbeReport) -> frozenset[str]:
     return frozenset(facts)
 
 
-def _hardware(nvidia: int, amd: int, apple: bool) -> list[str]:
+def _hardware(nvidia: int, amd: int, apple: bool, tpu: bool = False) -> list[str]:
     choices = []
     if nvidia:
         choices.append("nvidia-gpu")
@@ -66,9 +67,16 @@ def _hardware(nvidia: int, amd: int, apple: bool) -> list[str]:
         choices.append("amd-gpu")
     if apple:
         choices.append("apple-silicon")
+    if tpu:
+        choices.append("tpu")
     if nvidia + amd > 1:
         choices.append("multi-gpu")
     return choices or ["cpu"]
+
+
+def _os_answer(name: str) -> str:
+    """The `os` answer for an OS the questionnaire names; any other Unix-like system answers as Linux."""
+    return name if name in get_args(OperatingSystem) else "linux"
 
 
 def machine_answers(report: ProbeReport | None) -> dict[str, object]:
@@ -82,17 +90,14 @@ def machine_answers(report: ProbeReport | None) -> dict[str, object]:
         nvidia = len(machine.nvidia.gpus) or int("cuda" in kinds)
         amd = len(machine.amd.gpus) or int("rocm" in kinds)
         apple = machine.apple.apple_silicon or "mps" in kinds
-        return {"os": machine.os if machine.os in ("linux", "windows", "macos") else "linux",
-                "hardware": _hardware(nvidia, amd, apple)}
+        return {"os": _os_answer(machine.os), "hardware": _hardware(nvidia, amd, apple, "tpu" in kinds)}
     from fwguide.probe import machine as detect
 
-    os_name = detect.os_id()
     amd = 0
     if sys.platform == "linux":
         amd = len(detect.amd_info().gpus)
-    apple = sys.platform == "darwin" and platform.machine() == "arm64"
-    return {"os": os_name if os_name in ("linux", "windows", "macos") else "linux",
-            "hardware": _hardware(detect.quick_nvidia_count(), amd, apple)}
+    return {"os": _os_answer(detect.os_id()),
+            "hardware": _hardware(detect.quick_nvidia_count(), amd, detect.apple_silicon())}
 
 
 def probe_summary(report: ProbeReport) -> dict[str, Any]:

@@ -261,13 +261,25 @@ def amd_info() -> AmdInfo:
     return AmdInfo(rocm_driver=Path("/dev/kfd").exists(), rocm_version=version[0] if version else None, gpus=gpus)
 
 
+def _rosetta() -> bool:
+    """This Python runs translated (x86_64) on an Apple Silicon Mac."""
+    return _run(["sysctl", "-n", "sysctl.proc_translated"], timeout=5) == "1"
+
+
+def apple_silicon(rosetta: bool | None = None) -> bool:
+    """Whether this is an Apple Silicon Mac, also when this Python runs under Rosetta (`rosetta`, when already asked)."""
+    if sys.platform != "darwin":
+        return False
+    return platform.machine() == "arm64" or (_rosetta() if rosetta is None else rosetta)
+
+
 def apple_info() -> AppleInfo:
     if sys.platform != "darwin":
         return AppleInfo()
-    rosetta = _run(["sysctl", "-n", "sysctl.proc_translated"], timeout=5) == "1"
-    apple_silicon = platform.machine() == "arm64" or rosetta
-    chip = _run(["sysctl", "-n", "machdep.cpu.brand_string"], timeout=5) if apple_silicon else None
-    return AppleInfo(apple_silicon=apple_silicon, chip=chip, rosetta=rosetta, macos_version=platform.mac_ver()[0] or None)
+    rosetta = _rosetta()
+    silicon = apple_silicon(rosetta)
+    chip = _run(["sysctl", "-n", "machdep.cpu.brand_string"], timeout=5) if silicon else None
+    return AppleInfo(apple_silicon=silicon, chip=chip, rosetta=rosetta, macos_version=platform.mac_ver()[0] or None)
 
 
 # --- the CUDA toolkit -------------------------------------------------------------------------

@@ -15,11 +15,12 @@ FrameworkId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]  
 # ok: imported and probed · missing: not installed · import-error: installed but failed to import ·
 # timeout / crashed / bad-output / no-output / cancelled: the worker did not give a usable answer
 FrameworkStatus = Literal["ok", "missing", "import-error", "timeout", "crashed", "bad-output", "no-output", "cancelled"]
-DeviceKind = Literal["cpu", "cuda", "rocm", "mps", "gpu"]
+DeviceKind = Literal["cpu", "cuda", "rocm", "mps", "gpu", "tpu"]
 Precision = Literal["fp32", "tf32", "bf16", "fp16"]
-Severity = Literal["problem", "warning", "info"]
+Severity = Literal["problem", "warning", "info"]  # of a finding: a probe's diagnosis, a fleet's finding
 
-ACCELERATOR_KINDS = frozenset({"cuda", "rocm", "mps", "gpu"})
+GPU_KINDS = frozenset({"cuda", "rocm", "mps", "gpu"})  # "gpu": an Apple GPU through a Metal plugin, or one unnamed
+ACCELERATOR_KINDS = GPU_KINDS | {"tpu"}
 # What a worker measures can be neither negative nor absurd (JSON already rules out NaN and inf).
 Amount = Annotated[float, msgspec.Meta(ge=0, le=1e9)]
 Count = Annotated[int, msgspec.Meta(ge=1, le=1 << 40)]
@@ -106,7 +107,7 @@ class WorkerDevice(_WorkerData):
 
 
 class WorkerBuild(_WorkerData):
-    flavour: Literal["cpu", "cuda", "rocm", "mps", "metal"]
+    flavour: Literal["cpu", "cuda", "rocm", "mps", "metal", "tpu"]
     label: str  # e.g. "CUDA 12.8"
     cuda: str | None = None
     cudnn: str | None = None
@@ -138,7 +139,8 @@ class ProbedFields(msgspec.Struct, frozen=True, kw_only=True):
     env: dict[str, str] = {}
     warnings: list[str] = []
     import_s: Amount | None = None
-    device_init_s: Amount | None = None
+    device_init_s: Amount | None = None  # finding the devices and running a first operation on the first accelerator
+    backend: str | None = None  # the platform it runs operations on by default, where it says (jax.default_backend())
 
 
 class WorkerProbe(ProbedFields, forbid_unknown_fields=True):
@@ -221,6 +223,10 @@ class FrameworkReport(ProbedFields):
     @property
     def accelerators(self) -> list[WorkerDevice]:
         return [d for d in self.devices if d.kind in ACCELERATOR_KINDS]
+
+    @property
+    def gpus(self) -> list[WorkerDevice]:
+        return [d for d in self.devices if d.kind in GPU_KINDS]
 
 
 class Diagnosis(_Data):

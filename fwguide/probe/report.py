@@ -63,10 +63,14 @@ def from_probe(python: str, probe: WorkerProbe, machine: MachineInfo, installs: 
     else:
         status, reason = "ok", ""
     option = install_for(installs, probe.framework, machine) if status != "ok" else None
+    command = option.command if option else None
+    known = frameworks.find(probe.framework)
+    if command is None and status != "ok" and known is not None:
+        command = known.install_command or None  # the install table has no entry for it here
     found = {name: getattr(probe, name) for name in ProbedFields.__struct_fields__}  # carried over as the worker said
     return FrameworkReport(
         framework=probe.framework, python=python, status=status, reason=reason,  # type: ignore[arg-type]
-        python_version=probe.python.version, install_command=option.command if option else None,
+        python_version=probe.python.version, install_command=command,
         install_note=option.note if option else "", probed_at=now_iso(), **found,
     )
 
@@ -154,7 +158,7 @@ def _gpu(kinds: set[str], present: Callable[[MachineInfo], bool], absent: str) -
 
 
 def _bf16(machine: MachineInfo, report: FrameworkReport) -> CapabilityCell:
-    accelerators = report.accelerators
+    accelerators = report.gpus
     if not accelerators:
         return CapabilityCell(ok=None, reason="no usable GPU")
     native = [d for d in accelerators if d.bf16]
@@ -164,15 +168,18 @@ def _bf16(machine: MachineInfo, report: FrameworkReport) -> CapabilityCell:
 
 
 def _memory(machine: MachineInfo, report: FrameworkReport) -> CapabilityCell:
+    """Whether it leaves room for other processes on the GPU: what its worker found, else what it does by default."""
     growth = report.memory_growth
     if growth is not None and growth.grabs_all_memory is not None:
-        if growth.grabs_all_memory:
-            return CapabilityCell(ok=False, reason="reserves nearly all GPU memory (memory growth off)")
-        return CapabilityCell(ok=True, reason="memory growth is on")
-    if not report.accelerators:
-        default = "; by default it would reserve it all" if growth is not None else ""
-        return CapabilityCell(ok=None, reason=f"no usable GPU{default}")
-    return CapabilityCell(ok=True, reason="caching allocator takes memory as needed")
+        return CapabilityCell(ok=not growth.grabs_all_memory, reason=growth.detail)
+    known = frameworks.find(report.framework)
+    memory = known.memory if known else frameworks.Memory()
+    if not report.gpus:
+        return CapabilityCell(ok=None, reason=f"no usable GPU; by default: {memory.default}" if memory.default
+                              else "no usable GPU")
+    if memory.up_front is None:
+        return CapabilityCell(ok=None, reason=growth.detail if growth else "its probe does not say")
+    return CapabilityCell(ok=not memory.up_front, reason=memory.default)
 
 
 FEATURES: list[tuple[str, Cell]] = [
@@ -180,14 +187,18 @@ FEATURES: list[tuple[str, Cell]] = [
     ("NVIDIA GPU (CUDA)", _gpu({"cuda"}, lambda m: bool(m.nvidia.gpus), "no NVIDIA GPU on this machine")),
     ("AMD GPU (ROCm)", _gpu({"rocm"}, lambda m: bool(m.amd.gpus), "no AMD GPU on this machine")),
     ("Apple GPU (Metal)", _gpu({"mps", "gpu"}, lambda m: m.apple.apple_silicon, "not an Apple Silicon Mac")),
+    ("Google TPU", _gpu({"tpu"}, lambda m: False, "no TPU seen")),
     ("native bf16 on the GPU", _bf16),
     ("shares the GPU (memory on demand)", _memory),
 ]
+SEEN_ONLY = {"Google TPU"}  # rows shown only where some framework sees such a device
 
 
 def capabilities(machine: MachineInfo, environment: Environment) -> list[Capability]:
     matrix = []
     for feature, cell in FEATURES:
+        if feature in SEEN_ONLY and not any(cell(machine, r).ok for r in environment.frameworks if r.status == "ok"):
+            continue
         cells: dict[str, CapabilityCell | None] = {}
         for report in environment.frameworks:
             if feature != "installed and imports" and report.status != "ok":

@@ -212,6 +212,10 @@ def _assemble(interpreters: list[Interpreter], jobs: list[Job], reports: dict[st
 
 def probe(pythons: Sequence[str], asked: Sequence[str], timeout: float, bench: bool, refresh: bool,
           on_progress: Callable[[str, str], None] | None = None, cancel: threading.Event | None = None) -> ProbeReport:
+    """Probe the frameworks `asked` for by id or alias (none: every registered one) in each interpreter.
+
+    A framework outside the decision that was not asked for by name is reported only where it is installed.
+    """
     if not 0 < timeout < float("inf"):
         raise FwguideError(f"--timeout must be more than 0 seconds, not {timeout:g}", hint="e.g. --timeout 30")
     started = time.monotonic()
@@ -219,7 +223,8 @@ def probe(pythons: Sequence[str], asked: Sequence[str], timeout: float, bench: b
     def left() -> float:  # one deadline for the run: checking the interpreters spends the workers' time
         return max(timeout - (time.monotonic() - started), 0.5)
 
-    names = frameworks.ids_for(asked)
+    names = frameworks.ids_for(asked) if asked else list(frameworks.ids())
+    always = {*frameworks.DECISION, *(names if asked else ())}  # shown even when not installed
     interpreters = list({i.path: i for i in (interpreter.resolve(p, left()) for p in pythons)}.values())
     chosen = {found.path: "--python" for found in interpreters}
     if not interpreters:  # the activated environment, else fwguide's own (interpreter.default)
@@ -247,4 +252,5 @@ def probe(pythons: Sequence[str], asked: Sequence[str], timeout: float, bench: b
     fresh = {job.key: reports[job.key] for job in to_run
              if reports[job.key].status in CACHEABLE and reports[job.key].bench_status in ("ok", "skipped")}
     cache.store(fresh, None if remembered else (machine_key, machine))
-    return _assemble(interpreters, jobs, reports, machine, installs, chosen)
+    shown = [job for job in jobs if job.framework in always or reports[job.key].status != "missing"]
+    return _assemble(interpreters, shown, reports, machine, installs, chosen)

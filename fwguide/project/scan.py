@@ -46,19 +46,20 @@ _PROJECT_FILES = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "environm
 
 FAMILIES = frameworks.DECISION  # the frameworks whose code and dependencies answer `existing_code`
 _LABEL = {f: frameworks.title(f) for f in FAMILIES}
-# Other families a project may show: Keras (counted by its backend), JAX, and plain numerical code.
+# Every registered framework's names (only FAMILIES count for existing_code), Keras (counted by its backend),
+# and plain numerical code.
 _MODULES = {
-    **{module: f.id for f in map(frameworks.get, FAMILIES) for module in f.imports},
-    "keras": "keras", "jax": "jax", "numpy": "numpy", "scipy": "numpy", "pandas": "numpy", "sklearn": "numpy",
+    **{module: f.id for f in frameworks.known() for module in f.imports},
+    "keras": "keras", "numpy": "numpy", "scipy": "numpy", "pandas": "numpy", "sklearn": "numpy",
 }
 _PACKAGES = {
-    **{name: f.id for f in map(frameworks.get, FAMILIES) for name in f.requirements if not name.endswith("-")},
-    "keras": "keras", "jax": "jax",
+    **{name: f.id for f in frameworks.known() for name in f.requirements if not name.endswith("-")},
+    "keras": "keras",
 }
-_PACKAGE_PREFIXES = tuple((name, f.id) for f in map(frameworks.get, FAMILIES) for name in f.requirements
-                          if name.endswith("-"))
+_PACKAGE_PREFIXES = tuple((name, f.id) for f in frameworks.known() for name in f.requirements if name.endswith("-"))
 # Keras 3 backends, and the framework each one counts for (None: neither of the two).
-_BACKENDS = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": None, "numpy": None, "openvino": None}
+_BACKENDS = {**{f.keras_backend: f.id if f.id in FAMILIES else None for f in frameworks.known() if f.keras_backend},
+             "numpy": None, "openvino": None}
 
 # Patterns are kept as sources: re compiles (and caches) each on first use.
 _BACKEND_SET = rb"KERAS_BACKEND[\\'\"\]\s]*[=,:][\s\\'\"]*(\w+)|set_backend\(\s*\\?['\"](\w+)"
@@ -330,9 +331,9 @@ def _keras_backend(s: _Scanner, notes: list[str]) -> tuple[str | None, str | Non
     if s.keras2_pin:
         notes.append(s.keras2_pin)
         return "tensorflow", "tensorflow"
-    direct = [f for f in ("pytorch", "tensorflow", "jax") if "direct" in s.declared.get(f, {})]
+    direct = [f for f in frameworks.known() if f.keras_backend and "direct" in s.declared.get(f.id, {})]
     if len(direct) == 1:
-        backend = {"pytorch": "torch"}.get(direct[0], direct[0])
+        backend = direct[0].keras_backend
         notes.append(f"Keras code counts for {backend!r}: no KERAS_BACKEND is set, and it is the only backend the "
                      "dependencies declare")
         return backend, _BACKENDS[backend]

@@ -20,7 +20,7 @@ from fwguide.render.console import Terminal
 from fwguide.render.layout import BLANK, INDENT, Block, Heading, Table, show, text
 _RUNNING = ("probing", "waiting to benchmark", "benchmarking")
 _STYLES = {"OK": "green", "NO": "red", "n/a": "dim", "none": "dim", "problem": "bold red", "warning": "yellow",
-           "info": "cyan", "ok": "green", "hidden": "red", "grabs all": "red", "not installed": "yellow"}
+           "info": "cyan", "ok": "green", "hidden": "red", "reserved up front": "red", "not installed": "yellow"}
 _NO_GPU = "n/a (no GPU)"
 
 
@@ -74,8 +74,8 @@ def _machine(machine: MachineInfo) -> list[Table]:
 def _framework_column(report: FrameworkReport) -> list[str]:
     if report.status != "ok":
         if report.status == "missing":  # the diagnosis says how to install it: said once here, once there
-            return ["not installed"] + [""] * 9
-        return [report.status, report.reason] + [""] * 8
+            return ["not installed"] + [""] * 10
+        return [report.status, report.reason] + [""] * 9
     build, growth = report.build, report.memory_growth
     accelerators = report.accelerators
     devices = "; ".join(f"{d.kind}:{d.index} {d.name}" + (f", {d.memory_gib:.1f} GiB" if d.memory_gib else "")
@@ -83,19 +83,19 @@ def _framework_column(report: FrameworkReport) -> list[str]:
     word = {True: "native", False: "emulated", None: "?"}
     precisions = f"bf16 {word[accelerators[0].bf16]}, fp16 {word[accelerators[0].fp16]}" if accelerators else _NO_GPU
     memory = _NO_GPU if growth is None or growth.grabs_all_memory is None else (
-        "grabs all" if growth.grabs_all_memory else "on demand")
+        "reserved up front" if growth.grabs_all_memory else "on demand")
     cuda = f"{build.cuda or 'none'} / {build.cudnn or 'none'}" if build and (build.cuda or build.cudnn) else "none"
     return [
         "ok" + (" (cached)" if report.cached else ""), "", report.version or "?", build.label if build else "?",
-        cuda if build else "?",
+        report.backend or "", cuda if build else "?",
         (devices or "none") + (f" ({report.accelerator_error})" if report.accelerator_error else ""),
         precisions, memory, _seconds(report.import_s), _seconds(report.device_init_s),
     ]
 
 
 def _environment(environment: Environment) -> list[Table]:
-    labels = ("status", "why", "version", "build", "CUDA / cuDNN", "GPUs it sees", "bf16 / fp16", "GPU memory",
-              "import time", "device init")
+    labels = ("status", "why", "version", "build", "default backend", "CUDA / cuDNN", "GPUs it sees", "bf16 / fp16",
+              "GPU memory", "import time", "device init")
     columns = [_framework_column(r) for r in environment.frameworks]
     rows = [(label, *(column[i] for column in columns)) for i, label in enumerate(labels)
             if any(column[i] for column in columns)]

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from fwguide.frameworks import DECISION, PYTORCH, TENSORFLOW
+from fwguide import frameworks
+from fwguide.frameworks import DECISION, JAX, PYTORCH, TENSORFLOW
+
+EVERY = frameworks.ids()  # every worker has the generic checks (fwguide_worker.generic_checks)
 
 
 class CheckSpec(NamedTuple):
@@ -18,19 +21,17 @@ class CheckSpec(NamedTuple):
 
 
 CHECKS: dict[str, CheckSpec] = {
-    "has_attr": CheckSpec(
-        DECISION, True,
-        "a dotted name (module, function, class) exists, e.g. torch.fft.rfft",
-    ),
-    "version_at_least": CheckSpec(
-        DECISION, True, "the installed framework is at least this version",
+    "has_attr": CheckSpec(EVERY, True, "a dotted name (module, function, class) exists, e.g. torch.fft.rfft"),
+    "version_at_least": CheckSpec(EVERY, True, "the installed framework is at least this version"),
+    "module_importable": CheckSpec(
+        EVERY, True, "a module imports (e.g. torch.utils.tensorboard needs the tensorboard package)",
     ),
     "eager_by_default": CheckSpec(
-        DECISION, False, "operations run immediately and return concrete values",
+        (PYTORCH.id, TENSORFLOW.id, JAX.id), False, "operations run immediately and return concrete values",
     ),
     "function_traces_graph": CheckSpec(
-        DECISION, False,
-        "a Python function can be captured as a graph (torch.export / tf.function)",
+        (PYTORCH.id, TENSORFLOW.id, JAX.id), False,
+        "a Python function can be captured as a graph (torch.export / tf.function / jax.make_jaxpr)",
     ),
     "keras_is_v3": CheckSpec((TENSORFLOW.id,), False, "tf.keras is Keras 3 (multi-backend)"),
     "memory_growth_default": CheckSpec(
@@ -38,14 +39,12 @@ CHECKS: dict[str, CheckSpec] = {
     ),
     "built_with_cuda": CheckSpec(DECISION, False, "the build links CUDA"),
     "mps_available": CheckSpec(DECISION, False, "Apple GPU (Metal) is usable"),
-    "module_importable": CheckSpec(
-        DECISION, True,
-        "a module imports (e.g. torch.utils.tensorboard needs the tensorboard package)",
-    ),
 }
 
 # Prefixes a `has_attr` / `module_importable` target may start with, per framework.
-TARGET_ROOTS: dict[str, tuple[str, ...]] = {f.id: f.target_roots for f in (PYTORCH, TENSORFLOW)}
+TARGET_ROOTS: dict[str, tuple[str, ...]] = {f.id: f.target_roots for f in frameworks.known()}
+# The probe fact that names a GPU only one framework of the decision can use here.
+GPU_ONLY_FACT: dict[str, str] = {PYTORCH.id: "gpu-torch-only", TENSORFLOW.id: "gpu-tensorflow-only"}
 
 # The `when` key under which a weight rule names probe facts instead of answers.
 FACTS_KEY = "facts"
@@ -55,10 +54,10 @@ FACTS_KEY = "facts"
 PROBE_FACTS: dict[str, str] = {
     "gpu-none": "no GPU was found on this machine",
     "gpu-nvidia": "the NVIDIA driver reports at least one GPU",
-    "gpu-torch-only": "a GPU is usable from PyTorch but not from TensorFlow here",
-    "gpu-tensorflow-only": "a GPU is usable from TensorFlow but not from PyTorch here",
+    **{fact: f"a GPU is usable from {frameworks.title(f)} but not from "
+              f"{frameworks.title(next(o for o in DECISION if o != f))} here" for f, fact in GPU_ONLY_FACT.items()},
     "gpu-both": "a GPU is usable from both frameworks here",
     "windows-native": "this is native Windows (not WSL2)",
     "apple-silicon": "this is an Apple Silicon Mac",
-    **{f"{f.id}-missing": f"{f.title} is not installed in the probed environment" for f in (PYTORCH, TENSORFLOW)},
+    **{f"{f}-missing": f"{frameworks.title(f)} is not installed in the probed environment" for f in DECISION},
 }

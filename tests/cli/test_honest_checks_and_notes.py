@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from fwguide import frameworks
 from fwguide.rulebook import load
 from tests.conftest import ROOT, run_cli
 from tests.probe.conftest import bare_python  # noqa: F401  (a fresh venv without frameworks)
@@ -20,6 +23,7 @@ def _checks(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
     return proc.returncode, json.loads(proc.stdout)
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_device_management_check_passes_on_a_cpu_only_linux_machine() -> None:
     code, data = _checks()
     statuses = {(r["framework"], r["check"]): r for r in data["check_results"]}
@@ -31,6 +35,7 @@ def test_device_management_check_passes_on_a_cpu_only_linux_machine() -> None:
     assert statuses[("tensorflow", "memory_growth_default")]["status"] == "n/a"
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_a_cpu_build_beside_an_nvidia_gpu_is_a_real_failure() -> None:
     """With the stand-in driver reporting a GPU, a CPU-only build fails the CUDA check and exits 1."""
     code, data = _checks(env={"PYTHONPATH": str(FAKE_NVML), "FWGUIDE_FAKE_NVML": "pascal"})
@@ -38,6 +43,7 @@ def test_a_cpu_build_beside_an_nvidia_gpu_is_a_real_failure() -> None:
     assert cuda["status"] == "fail" and code == 1
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_plain_check_screen_shows_no_fail_and_names_the_interpreter() -> None:
     proc = run_cli("explain", "device-management", "--check", timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -101,7 +107,7 @@ def test_rules_validate_warns_when_frameworks_are_newer_than_the_table(tmp_path:
     entries = "\n".join(
         f"  - {{framework: {fw}, os: [{os_name}], compute: cpu, command: pip install {fw}, "
         f"source: https://example.org/, checked: {{version: '1.0', date: 2020-01-01}}}}"
-        for fw in ("pytorch", "tensorflow") for os_name in ("linux", "windows", "macos"))
+        for fw in frameworks.DECISION for os_name in ("linux", "windows", "macos"))
     rules = tmp_path / "team.yaml"
     rules.write_text(f"rulebook: {{version: team-1, as_of: 2026-11-01}}\ninstall:\n{entries}\n")
     proc = run_cli("rules", "validate", str(rules))

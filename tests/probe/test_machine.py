@@ -20,6 +20,7 @@ def test_this_machine_is_described_without_any_framework() -> None:
     info = machine.machine_info()
     assert info.os == "linux" and info.cores and info.ram_gib and info.cpu
     assert info.nvidia.status == "absent" and info.nvidia.gpus == []
+    assert info.apple.apple_silicon is machine.apple_silicon() is False  # one test for it, asked here and by checks
 
 
 def test_driver_signature_is_cheap_and_stable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from fwguide import frameworks
 from tests.conftest import NEUTRAL_CWD
+from tests.helpers.frameworks import shown_by_a_probe
 
 WORKER = '''
 import fwguide_worker as common
@@ -60,7 +62,7 @@ frameworks.register(frameworks.Framework(
 ))
 from fwguide.cli import main
 
-main()
+raise SystemExit(main())
 '''
 
 
@@ -93,13 +95,13 @@ def test_stand_in_framework_is_probed_and_in_the_json(stand_in) -> None:
     proc = stand_in("probe-gpu", "--json", "--refresh")
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     report = json.loads(proc.stdout)
-    assert [f["framework"] for f in report["environments"][0]["frameworks"]] == ["pytorch", "tensorflow", "fakeflow"]
+    assert [f["framework"] for f in report["environments"][0]["frameworks"]] == [*shown_by_a_probe(), "fakeflow"]
     found = _framework(report, "fakeflow")
     assert found["status"] == "ok" and found["version"] == "0.7.1" and found["build"]["label"] == "CPU only"
     assert found["bench"][0]["tflops_best"] == 0.5 and found["bench_status"] == "ok"
     cells = {c["feature"]: c["frameworks"] for c in report["environments"][0]["capabilities"]}
     assert cells["installed and imports"]["fakeflow"]["ok"] is True
-    assert set(cells["installed and imports"]) == {"pytorch", "tensorflow", "fakeflow"}
+    assert set(cells["installed and imports"]) == {*shown_by_a_probe(), "fakeflow"}
 
 
 def test_stand_in_framework_is_rendered_beside_the_others(stand_in) -> None:
@@ -109,7 +111,7 @@ def test_stand_in_framework_is_rendered_beside_the_others(stand_in) -> None:
     assert "FakeFlow" in frameworks_table and "0.7.1" in frameworks_table
     assert "PyTorch" not in frameworks_table.split("Capabilities")[0]  # only the framework asked for was probed
     markdown = stand_in("probe-gpu", "--no-bench", "--framework", "fakeflow", "--markdown").stdout
-    assert "| | FakeFlow | from |" in markdown.replace("|  |", "| |") and "0.7.1" in markdown
+    assert re.search(r"^\|\s*\| FakeFlow \| from \|$", markdown, re.MULTILINE) and "0.7.1" in markdown
 
 
 def test_stand_in_framework_that_is_not_installed_gets_a_diagnosis(stand_in) -> None:
@@ -118,6 +120,13 @@ def test_stand_in_framework_that_is_not_installed_gets_a_diagnosis(stand_in) -> 
     report = json.loads(proc.stdout)
     assert _framework(report, "fakeflow")["status"] == "missing"
     assert any(d["framework"] == "fakeflow" and "FakeFlow is not installed" in d["message"] for d in report["diagnoses"])
+
+
+def test_stand_in_framework_outside_the_decision_is_left_out_where_it_is_not_installed(stand_in) -> None:
+    report = json.loads(stand_in("probe-gpu", "--json", "--no-bench", installed=False).stdout)
+    shown = [f["framework"] for f in report["environments"][0]["frameworks"]]
+    assert shown == shown_by_a_probe() and "fakeflow" not in shown  # the decision's two are always there
+    assert not any(d["framework"] == "fakeflow" for d in report["diagnoses"])
 
 
 def test_stand_in_framework_is_a_column_of_the_fleet(stand_in, tmp_path: Path) -> None:
@@ -131,8 +140,9 @@ def test_stand_in_framework_is_a_column_of_the_fleet(stand_in, tmp_path: Path) -
 
 
 def test_registering_a_taken_name_or_a_missing_worker_is_refused(tmp_path: Path) -> None:
+    before = frameworks.ids()
     with pytest.raises(ValueError, match="already registered"):
         frameworks.register(frameworks.PYTORCH._replace(id="pytorch2", aliases=("tf",)))
     with pytest.raises(ValueError, match="is not a file"):
         frameworks.register(frameworks.PYTORCH._replace(id="other", aliases=("other",), worker=tmp_path / "nope.py"))
-    assert frameworks.ids() == ("pytorch", "tensorflow")
+    assert frameworks.ids() == before

@@ -3,8 +3,9 @@
 A worker imports it as `fwguide_worker`: it sits beside the built-in workers, and the
 runner puts its folder on the PYTHONPATH of every worker it starts, so a worker kept
 elsewhere finds it too. It imports only the standard library and runs on any Python >= 3.9.
-A worker supplies what differs: its framework's import, probe, benchmark and checks (functions
-named check_<name>, gathered by checks_in).
+A worker supplies what differs: its framework's import, the parts of its probe (`probe` here runs
+them in one order for every framework), of its benchmark (`bench`) and its checks (functions named
+check_<name>, gathered by checks_in).
 On import it takes the workers' folders off sys.path: they hold workers, never a framework.
 """
 
@@ -17,6 +18,7 @@ import platform
 import re
 import statistics
 import sys
+import threading
 import time
 import warnings
 
@@ -28,6 +30,10 @@ sys.path[:] = [p for p in sys.path if not p or os.path.abspath(p) != _HERE]
 CPU_SIZES = (1024, 2048)
 GPU_SIZES = (2048, 4096, 8192)
 SECONDS_PER_SIZE = {"cpu": 0.3, "gpu": 0.25}
+CHECK_SECONDS = 30.0  # a check that runs a real operation gets this long unless the request says otherwise
+# The variables as the user set them: a worker may change some before importing its framework (the
+# probe must not reserve a shared GPU's memory), and reports what the user's programs would see.
+USER_ENV = dict(os.environ)
 
 
 # --- the request loop and its result frames ---------------------------------------------
@@ -115,7 +121,8 @@ def _answer(framework, module, importer, checks, probe, bench):
     fw, failure = import_framework(module, importer)
     import_s = time.perf_counter() - started
     if request.get("mode") == "checks":
-        _emit(stream, nonce, run_checks(framework, checks, fw, failure, request.get("checks", [])))
+        seconds = float(request.get("check_seconds") or CHECK_SECONDS)
+        _emit(stream, nonce, run_checks(framework, checks, fw, failure, request.get("checks", []), seconds))
         return
     result = probe(fw, failure, import_s)
     _emit(stream, nonce, result)
@@ -131,8 +138,58 @@ def probe_header(framework, failure, env_names):
         "kind": "probe", "protocol": PROTOCOL, "framework": framework,
         "python": {"version": platform.python_version(), "executable": sys.executable, "machine": platform.machine()},
         **_import_status(failure),
-        "env": {k: v for k, v in os.environ.items() if k in env_names},
+        "env": {k: v for k, v in USER_ENV.items() if k in env_names},
     }
+
+
+def cpu_device(name="CPU"):
+    return {"kind": "cpu", "index": 0, "name": name}
+
+
+def probe(framework, fw, failure, import_s, *, env, packages, version, build, devices, warm_up, memory=None,
+          tf32=None, backend=None, cpu=lambda fw: cpu_device()):
+    """A probe result in the same order for every framework, from the framework's own parts.
+
+    env: the variables to report; packages: the distributions whose versions to report;
+    version(fw); build(fw, packages) -> {"flavour", "label", ...}; devices(fw, build) ->
+    (devices, accelerator_error), the CPU first; warm_up(fw, device) runs a first operation on
+    the first accelerator (else the CPU) and waits for it, timed with devices() as device_init_s;
+    memory(fw, devices) -> how it takes GPU memory, or None; tf32(fw) -> whether fp32 matmuls use
+    TF32 by default (asked of a CUDA build); backend(fw) -> the platform it runs on by default;
+    cpu(fw) -> the CPU device to report when the devices fail.
+    """
+    result = probe_header(framework, failure, env)
+    if fw is None:
+        return result
+    result["import_s"] = round(import_s, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = package_versions(packages)
+        result.update(version=version(fw), packages=found)
+        kind = build(fw, found)
+        result["build"] = kind
+        started = time.perf_counter()
+        try:
+            listed, error = devices(fw, kind)
+            accelerators = [d for d in listed if d["kind"] != "cpu"]
+            warm_up(fw, accelerators[0] if accelerators else listed[0])
+            result["device_init_s"] = round(time.perf_counter() - started, 4)
+        except Exception as exc:  # a device that fails to initialise is a finding, not a crash
+            listed, error = [cpu(fw)], first_line(exc)
+        result["devices"] = listed
+        if error:
+            result["accelerator_error"] = error
+        policy = memory(fw, listed) if memory else None
+        if policy:
+            result["memory_growth"] = policy
+        if tf32 and (kind["flavour"] == "cuda" or any(d["kind"] == "cuda" for d in listed)):
+            result["tf32_default"] = bool(tf32(fw))
+        if backend:
+            result["backend"] = backend(fw)
+    result["warnings"] = warning_lines(caught)
+    if result.get("accelerator_error") and result["warnings"]:
+        result["accelerator_error"] += ": " + result["warnings"][0]
+    return result
 
 
 def warning_lines(caught):
@@ -274,8 +331,9 @@ def checks_in(namespace, module, module_path=None):
     return {**generic_checks(module, module_path), **found}
 
 
-def run_checks(framework, table, fw, failure, checks):
-    """Run each requested check from `table`; an unknown or broken check is an error, the others still run."""
+def run_checks(framework, table, fw, failure, checks, seconds=CHECK_SECONDS):
+    """Run each requested check from `table`, each within `seconds`; an unknown, broken or slow check is an
+    error, and the others still run."""
     result = {
         "kind": "checks", "protocol": PROTOCOL, "framework": framework, **_import_status(failure),
         "version": getattr(fw, "__version__", None), "results": [],
@@ -287,11 +345,26 @@ def run_checks(framework, table, fw, failure, checks):
         if function is None:
             result["results"].append({"status": "error", "detail": "unknown check %r" % item.get("check")})
             continue
+        status, detail = _within(seconds, function, fw, item.get("target"))
+        result["results"].append({"status": status, "detail": detail})
+    return result
+
+
+def _within(seconds, function, fw, target):
+    """function(fw, target) run in a thread of its own, so that one that hangs costs `seconds`, not the run."""
+    outcome = []
+
+    def run():
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                status, detail = function(fw, item.get("target"))
+                outcome.append(function(fw, target))
         except Exception as exc:  # a check that breaks is reported as an error, the others still run
-            status, detail = "error", first_line(exc)
-        result["results"].append({"status": status, "detail": detail})
-    return result
+            outcome.append(("error", first_line(exc)))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        return "error", "no result within %g s; the check was abandoned" % seconds
+    return outcome[0]

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-import warnings
 
 import fwguide_worker as common  # beside this file; the runner also puts its folder on PYTHONPATH
 
@@ -25,6 +23,8 @@ GROWTH_FIX = ("call tf.config.experimental.set_memory_growth(gpu, True) for each
 
 def _import_tensorflow():
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # read when TensorFlow loads: silences its C++ logs
+    # The probe itself must not reserve a shared GPU's memory; what the user's programs do is read from USER_ENV.
+    os.environ["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
     import tensorflow as tf
 
     return tf
@@ -44,15 +44,16 @@ def _build(tf, packages):
     return {"flavour": "cpu", "label": "CPU only"}
 
 
-def _memory_growth(tf, gpus):
-    forced = os.environ.get("TF_FORCE_GPU_ALLOW_GROWTH", "").lower() == "true"
+def _memory_growth(gpus):
+    """What a program of the user's would do with GPU memory, from the variables the user set."""
+    forced = common.USER_ENV.get("TF_FORCE_GPU_ALLOW_GROWTH", "").lower() == "true"
     if not gpus:
         default = "memory growth forced on by TF_FORCE_GPU_ALLOW_GROWTH" if forced else \
             "on a GPU it would reserve nearly all of its memory (memory growth is off by default)"
         return {"grabs_all_memory": None, "detail": "no GPU visible to TensorFlow; " + default, "fix": "" if forced else GROWTH_FIX}
-    configured = [tf.config.experimental.get_memory_growth(gpu) for gpu in gpus]
-    if forced or all(configured):
-        return {"grabs_all_memory": False, "detail": "memory growth is on: TensorFlow allocates GPU memory as needed"}
+    if forced:
+        return {"grabs_all_memory": False,
+                "detail": "memory growth is on (TF_FORCE_GPU_ALLOW_GROWTH=true): TensorFlow allocates GPU memory as needed"}
     return {"grabs_all_memory": True, "fix": GROWTH_FIX,
             "detail": "TensorFlow reserves nearly all memory of each GPU it initialises (memory growth is off)"}
 
@@ -72,46 +73,30 @@ def _gpu_devices(tf, gpus, build):
     return devices
 
 
-def _devices(tf, build, result):
-    """Fill devices, memory_growth and device_init_s; the first GPU is initialised and timed."""
+def _devices(tf, build):
     gpus = tf.config.list_physical_devices("GPU")
-    result["memory_growth"] = _memory_growth(tf, gpus)
-    for gpu in gpus:
-        # the probe itself must not take a shared GPU's whole memory
-        tf.config.experimental.set_memory_growth(gpu, True)
-    devices = [{"kind": "cpu", "index": 0, "name": "CPU"}] + _gpu_devices(tf, gpus, build)
+    error = None
     if build["flavour"] in ("cuda", "rocm") and not gpus:
-        result["accelerator_error"] = "tf.config.list_physical_devices('GPU') is empty"
-    started = time.perf_counter()
-    with tf.device("/GPU:0" if gpus else "/CPU:0"):
+        error = "tf.config.list_physical_devices('GPU') is empty"
+    return [common.cpu_device()] + _gpu_devices(tf, gpus, build), error
+
+
+def _warm_up(tf, device):
+    with tf.device("/CPU:0" if device["kind"] == "cpu" else "/GPU:%d" % device["index"]):
         (tf.constant(1.0) + 1.0).numpy()
-    result["device_init_s"] = round(time.perf_counter() - started, 4)
-    result["devices"] = devices
-    if any(d["kind"] == "cuda" for d in devices):
-        result["tf32_default"] = bool(tf.config.experimental.tensor_float_32_execution_enabled())
 
 
 def probe(tf, failure, import_s):
-    result = common.probe_header(FRAMEWORK, failure,
-                                 ("CUDA_VISIBLE_DEVICES", "TF_FORCE_GPU_ALLOW_GROWTH", "TF_USE_LEGACY_KERAS"))
-    if tf is None:
-        return result
-    result["import_s"] = round(import_s, 4)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        # Which distribution provides TensorFlow decides how to replace it (tensorflow-cpu is not tensorflow).
-        packages = common.package_versions(("tensorflow", "tensorflow-cpu", "tensorflow-rocm", "tensorflow-macos",
-                                            "keras", "tf-keras", "tensorflow-metal", "nvidia-cudnn-cu12"))
-        result.update(version=tf.__version__, packages=packages)
-        build = _build(tf, packages)
-        result["build"] = build
-        try:
-            _devices(tf, build, result)
-        except Exception as exc:  # a device that fails to initialise is a finding, not a crash
-            result["devices"] = [{"kind": "cpu", "index": 0, "name": "CPU"}]
-            result["accelerator_error"] = common.first_line(exc)
-    result["warnings"] = common.warning_lines(caught)
-    return result
+    # Which distribution provides TensorFlow decides how to replace it (tensorflow-cpu is not tensorflow).
+    return common.probe(
+        FRAMEWORK, tf, failure, import_s,
+        env=("CUDA_VISIBLE_DEVICES", "TF_FORCE_GPU_ALLOW_GROWTH", "TF_USE_LEGACY_KERAS"),
+        packages=("tensorflow", "tensorflow-cpu", "tensorflow-rocm", "tensorflow-macos", "keras", "tf-keras",
+                  "tensorflow-metal", "nvidia-cudnn-cu12"),
+        version=lambda tf: tf.__version__, build=_build, devices=_devices, warm_up=_warm_up,
+        memory=lambda tf, devices: _memory_growth([d for d in devices if d["kind"] != "cpu"]),
+        tf32=lambda tf: tf.config.experimental.tensor_float_32_execution_enabled(),
+    )
 
 
 def _matmul_samples(tf, device, dtype, n, seconds):
@@ -174,7 +159,7 @@ def check_keras_is_v3(tf, target):
 
 def check_memory_growth_default(tf, target):
     gpus = tf.config.list_physical_devices("GPU")
-    growth = _memory_growth(tf, gpus)
+    growth = _memory_growth(gpus)
     if growth["grabs_all_memory"] is None:  # nothing to reserve without a GPU: the check cannot apply
         return "n/a", growth["detail"]
     return ("pass" if growth["grabs_all_memory"] else "fail"), "%d GPU(s): %s" % (len(gpus), growth["detail"])

@@ -11,9 +11,6 @@ torch prints goes to stderr.
 
 from __future__ import annotations
 
-import time
-import warnings
-
 import fwguide_worker as common  # beside this file; the runner also puts its folder on PYTHONPATH
 
 FRAMEWORK = "pytorch"
@@ -52,8 +49,7 @@ def _build(torch):
 
 def _cpu_device(torch):
     capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", lambda: "")()
-    name = "CPU (%s)" % capability if capability else "CPU"
-    return {"kind": "cpu", "index": 0, "name": name}
+    return common.cpu_device("CPU (%s)" % capability if capability else "CPU")
 
 
 def _gpu_devices(torch, build):
@@ -87,6 +83,10 @@ def _mps_device(torch):
     return {"kind": "mps", "index": 0, "name": "Apple GPU (Metal)", "memory_gib": memory, "bf16": bf16, "fp16": True}
 
 
+def _device_name(device):
+    return "cuda:%d" % device["index"] if device["kind"] in ("cuda", "rocm") else device["kind"]
+
+
 def _sync(torch, device):
     if device.startswith("cuda"):
         torch.cuda.synchronize()
@@ -94,27 +94,31 @@ def _sync(torch, device):
         torch.mps.synchronize()
 
 
-def _devices(torch, build, result):
-    """Fill devices, accelerator_error and device_init_s; the first accelerator is initialised and timed."""
-    devices = [_cpu_device(torch)]
-    accelerator = None
+def _devices(torch, build):
+    devices, error = [_cpu_device(torch)], None
     if build["flavour"] in ("cuda", "rocm"):
         if torch.cuda.is_available():
             devices += _gpu_devices(torch, build)
-            accelerator = "cuda:0"
         else:
-            result["accelerator_error"] = "torch.cuda.is_available() is False"
+            error = "torch.cuda.is_available() is False"
     elif build["flavour"] == "mps":
         if torch.backends.mps.is_available():
             devices.append(_mps_device(torch))
-            accelerator = "mps"
         else:
-            result["accelerator_error"] = "torch.backends.mps.is_available() is False"
-    started = time.perf_counter()
-    torch.zeros(1, device=accelerator or "cpu").add_(1)
-    _sync(torch, accelerator or "cpu")
-    result["device_init_s"] = round(time.perf_counter() - started, 4)
-    result["devices"] = devices
+            error = "torch.backends.mps.is_available() is False"
+    return devices, error
+
+
+def _warm_up(torch, device):
+    name = _device_name(device)
+    torch.zeros(1, device=name).add_(1)
+    _sync(torch, name)
+
+
+def _memory(torch, devices):
+    if not any(d["kind"] in ("cuda", "rocm", "mps") for d in devices):
+        return None  # nothing to take memory from: the registry says what it would do
+    return {"grabs_all_memory": False, "detail": "PyTorch takes GPU memory as it needs it (caching allocator)"}
 
 
 def _tf32_enabled(torch):
@@ -133,27 +137,12 @@ def _set_tf32(torch, enabled):
 
 
 def probe(torch, failure, import_s):
-    result = common.probe_header(FRAMEWORK, failure, ("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"))
-    if torch is None:
-        return result
-    result["import_s"] = round(import_s, 4)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result["version"] = torch.__version__
-        build = _build(torch)
-        result["build"] = build
-        try:
-            _devices(torch, build, result)
-        except Exception as exc:  # a device that fails to initialise is a finding, not a crash
-            result["devices"] = [_cpu_device(torch)]
-            result["accelerator_error"] = common.first_line(exc)
-        if build["flavour"] == "cuda":
-            result["tf32_default"] = _tf32_enabled(torch)
-    result["packages"] = common.package_versions(("torch", "torchvision", "torchaudio", "triton", "nvidia-cudnn-cu12"))
-    result["warnings"] = common.warning_lines(caught)
-    if result.get("accelerator_error") and result["warnings"]:
-        result["accelerator_error"] += ": " + result["warnings"][0]
-    return result
+    return common.probe(
+        FRAMEWORK, torch, failure, import_s, env=("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"),
+        packages=("torch", "torchvision", "torchaudio", "triton", "nvidia-cudnn-cu12"),
+        version=lambda torch: torch.__version__, build=lambda torch, packages: _build(torch),
+        devices=_devices, warm_up=_warm_up, memory=_memory, tf32=_tf32_enabled, cpu=_cpu_device,
+    )
 
 
 def _matmul_samples(torch, device, dtype, n, seconds):
@@ -166,7 +155,7 @@ def _matmul_samples(torch, device, dtype, n, seconds):
 def bench(torch, probe_result):
     return common.bench(
         probe_result,
-        device=lambda target: "cuda:%d" % target["index"] if target["kind"] in ("cuda", "rocm") else target["kind"],
+        device=_device_name,
         dtypes=(torch.float32, torch.bfloat16, torch.float16),
         samples=lambda device, dtype, n, seconds: _matmul_samples(torch, device, dtype, n, seconds),
         tf32_default=lambda target: _tf32_enabled(torch) if target["kind"] == "cuda" else None,

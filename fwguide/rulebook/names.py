@@ -39,6 +39,26 @@ CHECKS: dict[str, CheckSpec] = {
     ),
     "built_with_cuda": CheckSpec(DECISION, False, "the build links CUDA"),
     "mps_available": CheckSpec(DECISION, False, "Apple GPU (Metal) is usable"),
+    # Checks that run a small real operation, so that a route whose prerequisite is missing never passes.
+    "onnx_export": CheckSpec(
+        (PYTORCH.id,), False, "exports a two-layer model to ONNX with torch.onnx.export (n/a without onnxscript)",
+    ),
+    "triton_op": CheckSpec(
+        (PYTORCH.id,), False,
+        "registers a Triton kernel with torch.library.triton_op and runs it (n/a without triton or a CUDA GPU)",
+    ),
+    "export_roundtrip": CheckSpec(
+        (PYTORCH.id,), False, "saves a torch.export program to .pt2, loads it back without its class and runs it",
+    ),
+    "saved_model_roundtrip": CheckSpec(
+        (TENSORFLOW.id,), False, "saves a SavedModel, loads it back without its code and runs it",
+    ),
+    "keras_export": CheckSpec(
+        (TENSORFLOW.id,), False, "exports a Keras model with Model.export and runs the SavedModel's serve function",
+    ),
+    "litert_convert": CheckSpec(
+        (TENSORFLOW.id,), False, "converts a tf.function with tf.lite.TFLiteConverter and runs the .tflite model",
+    ),
 }
 
 # Prefixes a `has_attr` / `module_importable` target may start with, per framework.

@@ -3,6 +3,7 @@ winner, the interpreter is chosen as DESIGN.md says; all through real `fwguide` 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -115,6 +116,41 @@ def test_rules_validate_warns_when_frameworks_are_newer_than_the_table(tmp_path:
     assert "warning: install table: PyTorch 2.13.0+cpu is installed, newer than 1.0" in proc.stderr
     built_in = run_cli("rules", "validate", "--json")
     assert built_in.returncode == 0 and json.loads(built_in.stdout)["warnings"] == []
+
+
+def _route(category: str, framework: str, check: str) -> tuple[int, dict]:
+    proc = run_cli("explain", category, "--check", "--json", timeout=300)
+    assert "Traceback" not in proc.stderr
+    results = json.loads(proc.stdout)["check_results"]
+    return proc.returncode, next(r for r in results if (r["framework"], r["check"]) == (framework, check))
+
+
+@pytest.mark.needs("torch")
+@pytest.mark.skipif(importlib.util.find_spec("onnxscript") is not None, reason="onnxscript is installed here")
+def test_the_onnx_route_never_passes_without_onnxscript() -> None:
+    code, onnx = _route("deployment", "pytorch", "onnx_export")
+    assert onnx["status"] == "n/a" and code == 0  # not a failure of this machine: a missing prerequisite, named
+    assert onnx["detail"].startswith("onnxscript not installed: pip install onnxscript")
+
+
+@pytest.mark.needs("torch")
+@pytest.mark.skipif(importlib.util.find_spec("triton") is not None, reason="triton is installed here")
+def test_triton_custom_operators_never_pass_without_triton() -> None:
+    code, triton = _route("custom-extensions", "pytorch", "triton_op")
+    assert triton["status"] == "n/a" and code == 0
+    assert triton["detail"].startswith("triton not installed")
+
+
+@pytest.mark.needs("torch", "tensorflow")
+def test_routes_whose_prerequisites_are_here_run_for_real() -> None:
+    proc = run_cli("explain", "serialization", "--check", "--json", timeout=300)
+    results = {r["check"]: r for r in json.loads(proc.stdout)["check_results"]}
+    assert proc.returncode == 0, proc.stderr
+    assert results["export_roundtrip"]["status"] == "pass" and "the same output" in results["export_roundtrip"]["detail"]
+    assert results["saved_model_roundtrip"]["status"] == "pass"
+    assert results["keras_export"]["status"] == "pass" and "the model's output" in results["keras_export"]["detail"]
+    _, litert = _route("deployment", "tensorflow", "litert_convert")
+    assert litert["status"] == "pass" and "[[2.0, 0.0, 4.0]]" in litert["detail"]
 
 
 def test_license_matches_the_package_metadata() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 import fwguide_worker as common  # beside this file; the runner also puts its folder on PYTHONPATH
 
@@ -181,6 +182,51 @@ def check_mps_available(tf, target):
     if not common.package_versions(("tensorflow-metal",)):
         return "n/a", "TensorFlow reaches the Apple GPU only through Apple's tensorflow-metal plugin, not installed here"
     return "fail", "no Metal GPU device: the installed tensorflow-metal plugin failed to load"
+
+
+def _doubled_relu(tf, shape):
+    return tf.function(lambda x: tf.nn.relu(x) * 2.0, input_signature=[tf.TensorSpec(shape, tf.float32)],
+                       autograph=False)
+
+
+def check_saved_model_roundtrip(tf, target):
+    module = tf.Module()
+    module.double = _doubled_relu(tf, [None, 3])
+    x = tf.constant([[1.0, -1.0, 2.0]])
+    with tempfile.TemporaryDirectory() as folder:
+        tf.saved_model.save(module, folder)
+        loaded = tf.saved_model.load(folder)  # no Python class: the graph and weights only
+        value = loaded.double(x).numpy().tolist()
+    ok = value == [[2.0, 0.0, 4.0]]
+    return ("pass" if ok else "fail"), "saved a SavedModel, loaded it without its code and ran it: %s" % value
+
+
+def check_keras_export(tf, target):
+    keras = tf.keras
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)])
+    x = tf.ones((1, 4))
+    with tempfile.TemporaryDirectory() as folder:
+        model.export(folder, verbose=False)
+        restored = tf.saved_model.load(folder)  # kept: its variables live as long as it does
+        served = restored.serve(x).numpy()
+    same = bool(abs(served - model(x).numpy()).max() < 1e-5)
+    return ("pass" if same else "fail"), "Model.export wrote a SavedModel whose serve function gave %s output" % (
+        "the model's" if same else "a different")
+
+
+def check_litert_convert(tf, target):
+    function = _doubled_relu(tf, [1, 3])
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function.get_concrete_function()], function)
+    flat = converter.convert()
+    interpreter = tf.lite.Interpreter(model_content=flat)
+    interpreter.allocate_tensors()
+    given, wanted = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    interpreter.set_tensor(given["index"], tf.constant([[1.0, -1.0, 2.0]]).numpy())
+    interpreter.invoke()
+    value = interpreter.get_tensor(wanted["index"]).tolist()
+    ok = value == [[2.0, 0.0, 4.0]]
+    return ("pass" if ok else "fail"), "tf.lite converted a function to a %d-byte .tflite model that ran: %s" % (
+        len(flat), value)
 
 
 CHECKS = common.checks_in(globals(), "tensorflow", _module_path)

@@ -11,6 +11,11 @@ torch prints goes to stderr.
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import os
+import tempfile
+
 import fwguide_worker as common  # beside this file; the runner also puts its folder on PYTHONPATH
 
 FRAMEWORK = "pytorch"
@@ -194,6 +199,80 @@ def check_mps_available(torch, target):
         return "pass", "the mps device is usable"
     built = mps is not None and mps.is_built()
     return "fail", "mps is %s" % ("built in but not usable here (needs Apple Silicon and macOS 12.3+)" if built else "not built into this torch")
+
+
+def _two_layers(torch):
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)).eval()
+
+
+def check_export_roundtrip(torch, target):
+    model, x = _two_layers(torch), torch.ones(1, 4)
+    saved = io.BytesIO()
+    torch.export.save(torch.export.export(model, (x,)), saved)
+    saved.seek(0)
+    loaded = torch.export.load(saved).module()
+    same = bool(torch.allclose(loaded(x), model(x)))
+    return ("pass" if same else "fail"), "saved a %d-byte .pt2 program, loaded it without the model's class and ran " \
+        "it: %s output" % (saved.getbuffer().nbytes, "the same" if same else "a different")
+
+
+def check_onnx_export(torch, target):
+    # The default exporter (torch.export-based since PyTorch 2.9) is written with onnxscript, which brings onnx.
+    for needed in ("onnxscript", "onnx"):
+        if importlib.util.find_spec(needed) is None:
+            return "n/a", "%s not installed: pip install onnxscript (torch.onnx.export needs it)" % needed
+    model, x = _two_layers(torch), torch.ones(1, 4)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "two_layers.onnx")
+        try:
+            torch.onnx.export(model, (x,), path)
+        except Exception as exc:  # the route is there but broken: a real failure
+            return "fail", "torch.onnx.export failed: %s" % common.first_line(exc)
+        import onnx
+
+        graph = onnx.load(path)
+        onnx.checker.check_model(graph)
+        operators = sorted({node.op_type for node in graph.graph.node})
+        detail = "torch.onnx.export wrote a valid ONNX graph (%s)" % ", ".join(operators)
+        if importlib.util.find_spec("onnxruntime") is None:
+            return "pass", detail
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        (output,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    same = bool(torch.allclose(torch.from_numpy(output), model(x), atol=1e-5))
+    return ("pass" if same else "fail"), "%s; ONNX Runtime %s ran it: %s output" % (
+        detail, onnxruntime.__version__, "the same" if same else "a different")
+
+
+def _add_one(x_pointer, out_pointer, count, BLOCK: tl.constexpr):  # noqa: F821 (tl is bound when triton imports)
+    offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)  # noqa: F821
+    inside = offsets < count
+    tl.store(out_pointer + offsets, tl.load(x_pointer + offsets, mask=inside) + 1, mask=inside)  # noqa: F821
+
+
+def check_triton_op(torch, target):
+    if importlib.util.find_spec("triton") is None:
+        return "n/a", "triton not installed (CUDA builds of torch on Linux bring it): no Triton kernel can run here"
+    if not torch.cuda.is_available():
+        return "n/a", "no CUDA GPU usable here: a Triton kernel needs one"
+    import triton
+
+    globals()["tl"] = triton.language  # the kernel's source names it, as Triton kernels do
+    kernel = triton.jit(_add_one)
+
+    def add_one(x):
+        out = torch.empty_like(x)
+        torch.library.wrap_triton(kernel)[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+        return out
+
+    operator = torch.library.triton_op("fwguide_probe::add_one", add_one, mutates_args=(),
+                                       schema="(Tensor x) -> Tensor")
+    x = torch.arange(1000, device="cuda", dtype=torch.float32)
+    same = bool(torch.equal(operator(x), x + 1))
+    return ("pass" if same else "fail"), "a Triton kernel registered with torch.library.triton_op ran on %s (triton " \
+        "%s): %s result" % (torch.cuda.get_device_name(0), triton.__version__, "the right" if same else "a wrong")
 
 
 CHECKS = common.checks_in(globals(), "torch")

@@ -76,7 +76,8 @@ def test_blackwell_on_a_driver_without_cuda_13_is_never_offered_cu126() -> None:
     assert choice.command == f"{CU128} --force-reinstall" and "cu126" not in choice.command
     reasons = " ".join(choice.because)
     assert "driver for CUDA 13.0+ (this one goes up to 12.8)" in reasons
-    assert "update the NVIDIA driver to the 580 series or newer" in reasons and "pip install torch --force-reinstall" in reasons
+    assert "update the NVIDIA driver to the 580 series or newer" in reasons
+    assert "pip install torch --force-reinstall" in reasons
     assert "CUDA 12.6 build (cu126) has no kernels for compute capability 12.0, Blackwell (it stops at 9.0)" in reasons
 
 
@@ -119,7 +120,7 @@ def test_tensorflow_on_blackwell_gets_the_cpu_build_since_no_cuda_build_has_its_
     for os_name in ("linux", "windows"):
         choice = _choose("tensorflow", os=os_name, compute="cuda", cuda_driver="13.0", compute_capability=capability,
                          installed=CPU_TF)
-        assert choice.compute == "cpu" and choice.fallback_from == "cuda" and choice.command == "pip install tensorflow-cpu"
+        assert (choice.compute, choice.fallback_from, choice.command) == ("cpu", "cuda", "pip install tensorflow-cpu")
         assert "no TensorFlow CUDA build has kernels for this GPU" in choice.because[0]
         assert "tensorflow/tensorflow/issues/89272" in choice.because[0] and not choice.replaces
 

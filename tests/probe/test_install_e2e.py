@@ -64,7 +64,7 @@ def test_pascal_tensorflow_fix_removes_tensorflow_cpu(pascal_report: dict) -> No
 
 
 def test_fix_commands_stand_whole_on_their_own_line_at_80_columns(pascal_report: dict) -> None:
-    (torch_fix,) = [d for d in pascal_report["diagnoses"] if d["framework"] == "pytorch" and d["code"] == "cpu-only-build"]
+    torch_fix = _finding(pascal_report, "pytorch")
     assert torch_fix["command"] == f"{CU126} --force-reinstall"
     proc = run_cli("probe-gpu", "--no-bench", env={**PASCAL, "COLUMNS": "80"}, timeout=300)
     lines = [line.strip() for line in proc.stdout.splitlines()]
@@ -120,7 +120,8 @@ def test_blackwell_tensorflow_is_told_its_cuda_builds_have_no_sm_120_kernels(bla
     assert "sm_120" in finding["message"] and "CUDA 12.5" in finding["message"]
     assert "tensorflow/tensorflow/issues/89272" in finding["message"]
     assert "run TensorFlow on the CPU here" in finding["fix"] and not finding.get("command")
-    assert not [d for d in blackwell_report["diagnoses"] if d["framework"] == "tensorflow" and d["code"] == "cpu-only-build"]
+    codes = {d["code"] for d in blackwell_report["diagnoses"] if d["framework"] == "tensorflow"}
+    assert "cpu-only-build" not in codes
 
 
 def test_ampere_on_a_cuda_13_driver_gets_the_package_index_wheel(tmp_path: Path) -> None:

@@ -64,7 +64,8 @@ def test_cpu_answers_with_the_framework_installed_need_no_command(extra: tuple[s
     step = data["next_step"]
     assert data["recommendation"] == framework
     assert step["installed"] is True and step["command"] is None and step["where"] == "this-environment"
-    assert step["note"].startswith(f"{words} is already installed in ") and os.path.samefile(step["python"], sys.executable)
+    assert step["note"].startswith(f"{words} is already installed in ")
+    assert os.path.samefile(step["python"], sys.executable)
 
 
 def test_another_interpreter_gets_its_own_pip(bare_python: Path, tmp_path: Path) -> None:

@@ -59,6 +59,8 @@ class ApiMatcher:
                 self.next.setdefault(".".join(parts[:k]), set()).add(parts[k])
         self.follow = frozenset(self.next)
         self.roots = frozenset(path.split(".")[0] for path in self._paths)
+        # Import lines naming none of these need no closer look (one search per line, in C).
+        self.root_pattern = re.compile(b"|".join(re.escape(root.encode()) for root in sorted(self.roots)) or b"(?!)")
         identity = repr(sorted((e.id, e.match.module, e.match.attribute, e.match.literal, e.match.argument)
                                for e in entries))
         self.fingerprint = hashlib.blake2b(identity.encode(), digest_size=8).hexdigest()
@@ -87,7 +89,7 @@ def find(data: bytes, matcher: ApiMatcher, notebook: bool = False) -> list[tuple
     found: dict[tuple[str, int], None] = {}
     aliases: dict[str, str] = {}
     if b"import" in data:
-        for line, bound, path in _imports(data, notebook):
+        for line, bound, path in _imports(data, notebook, matcher.root_pattern):
             if path.split(".")[0] not in matcher.roots:
                 continue
             hit = matcher.lookup(path)
@@ -106,21 +108,26 @@ def find(data: bytes, matcher: ApiMatcher, notebook: bool = False) -> list[tuple
 
 def _uses(data: bytes, matcher: ApiMatcher, aliases: dict[str, str], words: list[bytes]) -> Iterator[tuple[str, int]]:
     """Attribute chains through `aliases` and the API map's `words`, outside comments, with their lines."""
-    # Every alternative starts with a literal byte, so the regex engine skips ahead to candidates.
-    branches = [rb"#[^\n]*"]
+    # Every alternative starts with a literal: the regex engine skips ahead to candidates, and comments are
+    # told apart only for those (a `#` earlier on the same line), each stretch of the file looked at once.
+    branches = []
     for alias in sorted(aliases, key=len, reverse=True):
         names = b"|".join(re.escape(n.encode()) for n in sorted(matcher.next[aliases[alias]], key=len, reverse=True))
         branches.append(re.escape(alias.encode()) + rb"\.(?:" + names + rb")(?!\w)[\w.]*")
     branches += [re.escape(word) + rb"(?!\w)" for word in sorted(words, key=len, reverse=True)]
-    line, counted, calls = 1, 0, 0
+    line, counted, calls, commented = 1, 0, 0, False
     for seen, match in enumerate(re.finditer(b"|".join(branches), data)):
         if seen >= _MAX_CANDIDATES:
             return
         start, text = match.start(), match.group()
-        if text[:1] == b"#" or (start and data[start - 1] in (_NAME_PART if b"." in text else _WORD)):
-            continue  # a comment, or part of a longer name (`self.tf.x`, `my_tf.x`)
-        line += data.count(b"\n", counted, start)
+        newline = data.rfind(b"\n", counted, start)
+        if newline != -1:  # a new line: count the lines passed, and look for a `#` from its start
+            line += data.count(b"\n", counted, start)
+            counted, commented = newline + 1, False
+        commented = commented or data.find(b"#", counted, start) != -1
         counted = start
+        if commented or (start and data[start - 1] in (_NAME_PART if b"." in text else _WORD)):
+            continue  # in a comment, or part of a longer name (`self.tf.x`, `my_tf.x`)
         if b"." not in text:
             yield matcher.literals[text], line
             continue
@@ -150,8 +157,8 @@ def _call(data: bytes, at: int) -> bytes:
     return window
 
 
-def _imports(data: bytes, notebook: bool) -> Iterator[tuple[int, str, str]]:
-    """(line, name bound, dotted path) for each name a file's import statements bind.
+def _imports(data: bytes, notebook: bool, roots: re.Pattern[bytes]) -> Iterator[tuple[int, str, str]]:
+    """(line, name bound, dotted path) for each name bound by a file's import statements that mention `roots`.
 
     `import a.b` binds `a` to `a` but imports `a.b` (yielded as ("", "a.b") as well, for the import itself).
     """
@@ -163,7 +170,7 @@ def _imports(data: bytes, notebook: bool) -> Iterator[tuple[int, str, str]]:
         end = len(data) if end == -1 else end
         start = end  # each line is read once, however many times it says "import"
         text = _statement_text(data[begin:end], notebook)
-        match = re.match(_IMPORT, text) if text else None
+        match = re.match(_IMPORT, text) if text and roots.search(text) else None
         if match is None:
             continue
         line += data.count(b"\n", counted, begin)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,3 +163,16 @@ apis:
     assert found["tf-compat-v1-placeholder"]["effort"] == "moderate"
     assert found["tf-compat-v1-placeholder"]["source"].startswith("https://www.tensorflow.org")  # the rest is kept
     assert (found["legacy-ops"]["file"], found["legacy-ops"]["line"]) == ("b.py", 1)
+
+
+def test_scanning_never_imports_a_framework(tmp_path: Path) -> None:
+    """The project's code is read, not run: scanning a TF1 and PyTorch project imports neither framework."""
+    make_tree(tmp_path, {"train.py": TF1_TRAIN, "export.py": "import torch\ntorch.jit.script(f)\n"})
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "fwguide", "scan", str(tmp_path), "--json"],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "msgspec" in imported  # the measurement itself works
+    assert not imported & {"torch", "tensorflow", "keras", "jax"}
+    assert {f["id"] for f in json.loads(proc.stdout)["findings"]} >= {"tf-estimator", "torchscript-script"}

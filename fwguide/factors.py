@@ -15,10 +15,11 @@ import msgspec
 from fwguide.frameworks import DECISION
 from fwguide.rulebook.names import FACTS_KEY, PROBE_FACTS
 from fwguide.rulebook.schema import Rulebook, Split
-from fwguide.scoring import AnswerValue, Cause, Contribution, HardConstraint, match_when
+from fwguide.scoring import CONTESTED_PULL, AnswerValue, Cause, Contribution, HardConstraint, match_when
 
-# Both sides must pull at least this hard (points from answers given or detected) for a split route to show.
-SPLIT_PULL = 2.0
+# Both sides must pull at least this hard (points from answers given or detected) for a split route to show:
+# the pull that also keeps a recommendation from being strong.
+SPLIT_PULL = CONTESTED_PULL
 
 
 class Factor(msgspec.Struct, frozen=True):

@@ -23,13 +23,14 @@ so views name them in their own words; the English `because` is for people readi
 Confidence says how strongly the answers point one way: it comes from the lead the answers
 alone give the winner (neither the prior nor a rule that only defaults triggered counts)
 together with the relative margin of the totals, with the thresholds in CONFIDENCE_LEVELS.
-With no answers given it is never strong.
+With no answers given it is never strong, nor when the answers pull hard towards the other
+framework too (CONTESTED_PULL).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal, NamedTuple
 
 import msgspec
@@ -50,6 +51,9 @@ CONFIDENCE_LEVELS: tuple[tuple[Confidence, float, float], ...] = (
 # A hard constraint reads as strong unless the other answers together pull the other way
 # hard enough to leave its side less than this lead.
 HARD_STRONG_LEAD = 3.0
+# Answers that pull at least this hard towards the framework not recommended make the call contested:
+# never strong, whatever the lead (the same pull that makes a split route worth naming).
+CONTESTED_PULL = 2.0
 _DIGITS = 4
 
 
@@ -133,8 +137,16 @@ def relative_margin(scores: Points) -> float:
     return abs(scores.pytorch - scores.tensorflow) / total if total > 0 else 0.0
 
 
-def confidence_for(answer_lead: float, margin: float) -> Confidence:
-    return next(level for level, lead, floor in CONFIDENCE_LEVELS if answer_lead >= lead and margin >= floor)
+def confidence_for(answer_lead: float, margin: float, against: float = 0.0) -> Confidence:
+    """The confidence the answers' lead and the totals' margin give; a contested call (answers pulling
+    at least CONTESTED_PULL towards the other framework) is never strong."""
+    level = next(level for level, lead, floor in CONFIDENCE_LEVELS if answer_lead >= lead and margin >= floor)
+    return "moderate" if level == "strong" and against >= CONTESTED_PULL else level
+
+
+def pull_against(contributions: Iterable[Contribution], winner: Framework) -> float:
+    """How hard the answers given or detected pull towards the framework not recommended."""
+    return sum(max(c.points.lead(other(winner)), 0.0) for c in contributions if c.from_answers)
 
 
 Matched = tuple[Contribution, "HardConstraint | None"] | None  # one weight rule's outcome: None when it does not apply
@@ -192,13 +204,15 @@ def tally_matched(rulebook: Rulebook, matched: list[Matched]) -> Tally:
     else:
         winner = max(FRAMEWORKS, key=scores.of)
     answer_lead = round(sum(c.points.lead(winner) for c in contributions if c.from_answers), _DIGITS)
+    against = pull_against(contributions, winner)
     if len(bound) > 1:
         confidence: Confidence = "slight"  # two targets each need a different framework
     elif hard:
-        # A constraint decides, but when every other answer points the other way, say so.
-        confidence = "strong" if answer_lead >= HARD_STRONG_LEAD else "moderate"
+        # A constraint decides, but when every other answer points the other way, or pulls hard the
+        # other way too, say so.
+        confidence = "strong" if answer_lead >= HARD_STRONG_LEAD and against < CONTESTED_PULL else "moderate"
     else:
-        confidence = confidence_for(answer_lead, margin)
+        confidence = confidence_for(answer_lead, margin, against)
     return Tally(contributions=tuple(contributions), scores=scores, winner=winner, confidence=confidence,
                   margin=margin, answer_lead=answer_lead, hard=tuple(hard), tie_reason=tie_reason)
 

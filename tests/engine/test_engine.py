@@ -158,7 +158,8 @@ def test_unless_skips_a_rule_when_any_one_of_its_answers_is_given() -> None:
 
 
 @pytest.mark.parametrize(("pytorch", "tensorflow", "expected"), [
-    (10.0, 0.0, "strong"), (4.5, 0.0, "strong"), (4.4, 0.0, "moderate"), (9.0, 3.0, "strong"), (9.0, 4.0, "moderate"),
+    (10.0, 0.0, "strong"), (4.5, 0.0, "strong"), (4.4, 0.0, "moderate"), (9.0, 1.9, "strong"), (9.0, 4.0, "moderate"),
+    (20.0, 2.0, "moderate"),  # answers pulling 2 points the other way make the call contested, never strong
     (2.0, 0.0, "moderate"), (1.9, 0.0, "slight"), (12.0, 10.0, "slight"), (0.0, 0.0, "slight"),
 ])
 def test_confidence_follows_the_lead_the_answers_give_and_the_margin(pytorch: float, tensorflow: float,

@@ -13,7 +13,7 @@ from fwguide.engine import FRAMEWORKS, recommend
 from fwguide.rulebook import load
 from fwguide.rulebook.names import PROBE_FACTS
 from fwguide.rulebook.schema import Question
-from fwguide.scoring import confidence_for, match_rules, relative_margin
+from fwguide.scoring import confidence_for, match_rules, pull_against, relative_margin
 
 RULEBOOK = load()
 CATEGORY_IDS = {c.id for c in RULEBOOK.categories}
@@ -62,7 +62,8 @@ def test_every_answer_set_gives_a_consistent_recommendation(answers: dict, facts
     else:
         assert scores[result.recommendation] == max(scores.values())
     if not bound:
-        assert result.confidence == confidence_for(result.answer_lead, result.margin)
+        against = pull_against(result.contributions, result.recommendation)
+        assert result.confidence == confidence_for(result.answer_lead, result.margin, against)
     assert result.margin == round(relative_margin(result.scores), 4)
     assert {c.category for c in result.contributions} <= CATEGORY_IDS
     assert all(c.because.strip() for c in result.contributions)

@@ -31,7 +31,8 @@ def run(folder: Path | None, json_out: bool, markdown: bool, rules: Path | None)
 
     found = scan(root, MAX_FILES, MAX_SECONDS, apis=rulebook.apis, code_bytes=CODE_BYTES)
     result = report(found.root, found.uses, {entry.id: entry for entry in rulebook.apis}, found.keras_family,
-                    found.files_read, found.stopped, found.models, found.notes)
+                    found.files_read, found.stopped, found.models, found.notes,
+                    complete=bool(found.to_json_dict()["complete"]))
     from fwguide.render.scan import scan_blocks
 
     emit(fmt, terminal, data=lambda: result,

@@ -172,15 +172,16 @@ class _Tally:
 
 def report(root: str, uses: Sequence[FileUse], entries: Mapping[str, ApiEntry], keras_family: str | None,
            files_read: int, stopped: str = "", models: Sequence[ModelFile] = (),
-           notes: Sequence[str] = ()) -> ScanReport:
-    """The full report of `fwguide scan`."""
+           notes: Sequence[str] = (), complete: bool | None = None) -> ScanReport:
+    """The full report of `fwguide scan`; `complete` (default: not `stopped`) is False when anything went unread."""
     tally = _Tally(uses, entries, keras_family)
     findings = [Finding(file=use.path, line=line, api=entry.api, framework=entry.framework, status=entry.status,
                         since=entry.since, replacement=entry.replacement, effort=entry.effort, source=entry.source,
                         id=entry.id, last=entry.last, package=entry.package or None)
                 for use in sorted(tally.uses, key=lambda u: u.path) for entry, line in tally.found(use)]
-    return ScanReport(root=root, complete=not stopped, frameworks=_framework_use(tally), findings=findings,
-                      ceilings=_ceilings(tally), effort=_effort(tally), files_read=files_read,
+    return ScanReport(root=root, complete=not stopped if complete is None else complete,
+                      frameworks=_framework_use(tally), findings=findings, ceilings=_ceilings(tally),
+                      effort=_effort(tally), files_read=files_read,
                       stopped=stopped or None, models=list(models), notes=list(notes))
 
 
@@ -308,3 +309,26 @@ def _move(tally: _Tally, framework: str, other: str) -> MoveEffort:
         classes[heaviest]["findings"] += len(found)
     per_class = {effort: EffortClass(**counts) for effort, counts in classes.items()}
     return MoveEffort(to=other, files=sum(c.files for c in per_class.values()), **per_class)
+
+
+# A framework's code is legacy when at least this share of the files using it holds an API whose
+# replacement means rewriting: keeping that code saves little, since it is rewritten either way.
+LEGACY_SHARE = 0.5
+
+
+def project_facts(legacy: Legacy | None) -> dict[str, str]:
+    """The project facts a weight rule may name ("tensorflow-code-legacy"), each with its evidence in words."""
+    found: dict[str, str] = {}
+    for framework, use in (legacy.frameworks.items() if legacy else ()):
+        if framework not in frameworks.DECISION or not use.files or use.rewrite_files < LEGACY_SHARE * use.files:
+            continue
+        sentence = next((s for s, api in zip(_evidence(legacy.apis), _weighty(legacy.apis))  # type: ignore[union-attr]
+                         if api.framework == framework), "")
+        share = f"{use.rewrite_files} of {use.files} files using {frameworks.title(framework)} need rewriting either way"
+        found[f"{framework}-code-legacy"] = f"{share} ({sentence})" if sentence else share
+    return found
+
+
+def _weighty(apis: Iterable[LegacyApi]) -> list[LegacyApi]:
+    """The APIs `_evidence` speaks of, in its order."""
+    return [api for api in apis if api.status == "removed" or api.effort == "rewrite"][:3]

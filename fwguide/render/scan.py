@@ -40,11 +40,10 @@ def scan_blocks(report: ScanReport, unicode: bool = True, markdown: bool = False
 
 def _summary(report: ScanReport) -> Block:
     apis = len({f.id for f in report.findings})
-    said = (f"{report.files_read} files read; {len(report.findings)} uses of {apis} APIs the rulebook's API map knows"
-            if report.findings else f"{report.files_read} files read; no use of an API the rulebook's API map knows")
-    if not report.complete:
-        return text(said + f" (incomplete: the scan {report.stopped})")
-    return text(said)
+    found = (f"{_count(len(report.findings), 'use')} of {_count(apis, 'API')} in the rulebook's API map"
+             if report.findings else "no use of an API in the rulebook's API map")
+    said = f"{_count(report.files_read, 'file')} read; {found}"
+    return text(said + ("; incomplete: the notes at the end say what was not read" if not report.complete else ""))
 
 
 def _product(framework: str, package: str | None = None) -> str:

@@ -176,3 +176,19 @@ def test_scanning_never_imports_a_framework(tmp_path: Path) -> None:
     assert "msgspec" in imported  # the measurement itself works
     assert not imported & {"torch", "tensorflow", "keras", "jax"}
     assert {f["id"] for f in json.loads(proc.stdout)["findings"]} >= {"tf-estimator", "torchscript-script"}
+
+
+def test_a_scan_cut_short_by_its_bound_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from fwguide.commands import scan as command
+
+    make_tree(tmp_path, {f"pkg/m{i}.py": "import torch\ntorch.jit.script(f)\n" for i in range(8)})
+    monkeypatch.setattr(command, "MAX_FILES", 3)  # the bound, not the behaviour: a 20,000-file tree is slow to make
+    report = scan_json(capsys, tmp_path)
+    assert report["complete"] is False and report["files_read"] == 3
+    assert "stopped after reading 3 files" in report["stopped"]
+    assert len({f["file"] for f in report["findings"]}) == 3
+    assert main(["scan", str(tmp_path)]) == 0
+    words = " ".join(capsys.readouterr().out.split())
+    assert "3 files read; 3 uses of 1 API in the rulebook's API map; incomplete: the notes at the end say" in words
+    assert words.endswith("- the scan stopped after reading 3 files (the limit); what it read counts")

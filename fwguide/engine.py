@@ -48,14 +48,16 @@ class Recommendation(msgspec.Struct, frozen=True):
 
 
 def recommend(answers: Mapping[str, AnswerValue], rulebook: Rulebook,
-              facts: frozenset[str] = frozenset(), origins: Mapping[str, str] | None = None) -> Recommendation:
-    """Score every category against the answers and probe facts, and explain the result.
+              facts: frozenset[str] = frozenset(), origins: Mapping[str, str] | None = None,
+              fact_words: Mapping[str, str] | None = None) -> Recommendation:
+    """Score every category against the answers and the facts of the probe and the project, and explain the result.
 
-    `origins` says where each answer came from ("answered", "detected", "default"; missing means answered).
+    `origins` says where each answer came from ("answered", "detected", "default"; missing means answered);
+    `fact_words` gives a fact's evidence in words, where its finder has it.
     """
     scored = tally(answers, rulebook, facts, origins)
     winner = scored.winner
-    pulls = sides(scored.contributions, rulebook)
+    pulls = sides(scored.contributions, rulebook, fact_words)
     return Recommendation(
         recommendation=winner,
         confidence=scored.confidence,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import msgspec
 
 from fwguide.frameworks import DECISION
-from fwguide.rulebook.names import FACTS_KEY, PROBE_FACTS
+from fwguide.rulebook.names import FACTS, FACTS_KEY
 from fwguide.rulebook.schema import Rulebook, Split
 from fwguide.scoring import CONTESTED_PULL, AnswerValue, Cause, Contribution, HardConstraint, match_when
 
@@ -37,10 +37,11 @@ class Factor(msgspec.Struct, frozen=True):
         return self.question, str(self.answer)
 
 
-def label(rulebook: Rulebook, question_id: str, answer: AnswerValue) -> str:
-    """An answer in the few words the result screen uses; a probe fact as the probe describes it."""
+def label(rulebook: Rulebook, question_id: str, answer: AnswerValue, fact_words: Mapping[str, str] | None = None) -> str:
+    """An answer in the few words the result screen uses; a fact as its finder describes it (`fact_words`: the
+    project scan's own sentence for a project fact, "12 of 20 files ... tf.estimator, removed in 2.16")."""
     if question_id == FACTS_KEY:
-        return PROBE_FACTS.get(str(answer), str(answer))
+        return (fact_words or {}).get(str(answer)) or FACTS.get(str(answer), str(answer))
     question = rulebook.question(question_id)
     if isinstance(answer, bool):
         word = "yes" if answer else "no"
@@ -57,7 +58,8 @@ def _shares(contribution: Contribution) -> list[tuple[Cause, str]]:
             for value in (cause.answer if isinstance(cause.answer, list) else [cause.answer])]  # type: ignore[misc]
 
 
-def factors(contributions: Iterable[Contribution], rulebook: Rulebook) -> list[tuple[str, Factor]]:
+def factors(contributions: Iterable[Contribution], rulebook: Rulebook,
+            fact_words: Mapping[str, str] | None = None) -> list[tuple[str, Factor]]:
     """Every factor with the framework it pulled towards (net over all rules), strongest first."""
     net: dict[tuple[str, str], float] = {}
     by_category: dict[tuple[str, str], dict[str, float]] = {}
@@ -80,14 +82,15 @@ def factors(contributions: Iterable[Contribution], rulebook: Rulebook) -> list[t
         question, value, origin = found[key]
         framework = DECISION[0] if points > 0 else DECISION[1]
         category = max(by_category[key], key=by_category[key].__getitem__)
-        out.append((framework, Factor(question=question, answer=value, label=label(rulebook, question, value),
+        out.append((framework, Factor(question=question, answer=value, label=label(rulebook, question, value, fact_words),
                                       category=category, points=round(abs(points), 1), origin=origin)))
     return sorted(out, key=lambda item: (-item[1].points, item[1].question, str(item[1].answer)))
 
 
-def sides(contributions: Iterable[Contribution], rulebook: Rulebook) -> dict[str, tuple[Factor, ...]]:
+def sides(contributions: Iterable[Contribution], rulebook: Rulebook,
+          fact_words: Mapping[str, str] | None = None) -> dict[str, tuple[Factor, ...]]:
     """For each framework of the decision, the factors that pulled its way, strongest first."""
-    found = factors(contributions, rulebook)
+    found = factors(contributions, rulebook, fact_words)
     return {framework: tuple(f for fw, f in found if fw == framework) for framework in DECISION}
 
 

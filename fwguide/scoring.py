@@ -36,7 +36,7 @@ from typing import Literal, NamedTuple
 import msgspec
 
 from fwguide import frameworks
-from fwguide.rulebook.names import FACTS_KEY, PROBE_FACTS
+from fwguide.rulebook.names import FACTS, FACTS_KEY, PROJECT_FACTS
 from fwguide.rulebook.schema import Category, Confidence, Framework, Rulebook, WeightRule, WhenValue, Winner
 
 AnswerValue = str | bool | list[str]
@@ -234,7 +234,8 @@ def match_when(when: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue]
             hits = [f for f in wanted if f in facts]
             if not hits:
                 return None
-            found += [Cause(question=FACTS_KEY, answer=fact, origin="probe") for fact in hits]
+            found += [Cause(question=FACTS_KEY, answer=fact, origin="detected" if fact in PROJECT_FACTS else "probe")
+                      for fact in hits]
             continue
         answer = answers.get(key)
         origin = (origins or {}).get(key, "answered")
@@ -259,14 +260,14 @@ def cause_words(causes: tuple[Cause, ...]) -> str:
     probed: list[str] = []
     for cause in causes:
         if cause.question == FACTS_KEY:
-            probed.append(PROBE_FACTS.get(str(cause.answer), str(cause.answer)))
+            probed.append(FACTS.get(str(cause.answer), str(cause.answer)))
             continue
         value = cause.answer
         shown = ("yes" if value else "no") if isinstance(value, bool) else ", ".join(value) if isinstance(
             value, list) else str(value)
         cited.setdefault(_ORIGIN_PHRASES[cause.origin], []).append(f"{cause.question} = {shown}")
     parts = [f"{how} {', '.join(items)}" for how, items in cited.items()]
-    parts += [f"the probe found that {' and '.join(probed)}"] if probed else []
+    parts += [f"fwguide found that {' and '.join(probed)}"] if probed else []
     return "; ".join(parts)
 
 

@@ -13,10 +13,11 @@ import msgspec
 from fwguide.answers import Answers, dump_answers, missing, parse_sets, read_answers_file, with_defaults
 from fwguide.engine import AnswerValue, InstallStep, recommend
 from fwguide.errors import ExitCode, FwguideError
-from fwguide.files import STDOUT, check_output, write_output
+from fwguide.files import STDOUT, check_output, same_file, write_output
 from fwguide.outcome import AskOutcome
 from fwguide.rulebook import Rulebook, load
 from fwguide.rulebook.schema import Framework
+from fwguide.safetext import one_line
 
 if TYPE_CHECKING:  # the probe package is imported only when a probe is wanted
     from fwguide.probe import ProbeHandle, ProbeReport
@@ -98,9 +99,8 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
 
     terminal = detect()
     rulebook = load(rules)
-    to_stdout = _check_outputs(report, save, force, json_out)
-    if answers_file is not None and save is not None and str(save) != STDOUT and answers_file.resolve() == save.resolve():
-        raise FwguideError(f"--save {save} would overwrite the --answers file", hint="save to another file")
+    to_stdout = _check_outputs(report, save, force, json_out,
+                               {"--answers": answers_file, "--probe-json": probe_json, "--rules": rules})
     given = read_answers_file(answers_file, rulebook) if answers_file is not None else {}
     given.update(parse_sets(sets, rulebook))
     notes: list[str] = []
@@ -167,7 +167,8 @@ def list_questions(rules: Path | None, json_out: bool) -> int:
 
 def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue], answers_file: Path | None,
                   notes: list[str]) -> ProjectScan | None:
-    """The scan of --project (or of the current folder when it looks like a project), unless nothing is left to detect.
+    """The scan of --project (or of the current folder when it looks like a project): answers it suggests, and
+    what its code already decides (project.legacy), which counts even where the answers are given.
 
     An answers file describes its own project, which need not be the current folder: with one,
     only an explicit --project is scanned. fwguide's own source checkout is never read as the
@@ -176,8 +177,6 @@ def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue], answers
     if folder is not None and not folder.is_dir():
         what = "a file, not a folder" if folder.exists() else "no such folder"
         raise FwguideError(f"--project {folder}: {what}", hint="give the project's folder, e.g. --project .")
-    if "existing_code" in given and "experience" in given:
-        return None
     if folder is None and answers_file is not None:
         return None
     from fwguide import project
@@ -191,7 +190,7 @@ def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue], answers
             return None
     own = _own_checkout(folder)
     if own is not None:
-        notes.append(f"{folder} is inside fwguide's own source checkout ({own}): it is not read as your project; "
+        notes.append(f"{one_line(str(folder))} is inside fwguide's own source checkout ({own}): it is not read as your project; "
                      "give yours with --project DIR")
         sys.stderr.write(f"note: {notes[-1]}\n")
         return None
@@ -250,7 +249,13 @@ def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | N
         from fwguide.probe import probe_facts, probe_summary
 
         facts, summary = probe_facts(probe_report), probe_summary(probe_report)
-    result = recommend(answers.values, rulebook, facts, answers.origins)
+    found: dict[str, str] = {}
+    if scan is not None:
+        from fwguide.project.legacy import project_facts
+
+        found = project_facts(scan.legacy)
+    facts |= frozenset(found)
+    result = recommend(answers.values, rulebook, facts, answers.origins, fact_words=found)
     if probe_report is not None and result.next_step is not None:
         result = msgspec.structs.replace(
             result, next_step=_probed_step(rulebook, result.recommendation, result.next_step, probe_report,
@@ -276,9 +281,18 @@ def _probed_step(rulebook: Rulebook, framework: Framework, step: InstallStep, pr
     return install_step(rulebook, framework, answers, machine, environment_facts(env, framework)) or step
 
 
-def _check_outputs(report: Path | None, save: Path | None, force: bool, json_out: bool) -> bool:
-    """Refuse outputs that would overwrite a file or share stdout, before any question; True if one is stdout."""
+def _check_outputs(report: Path | None, save: Path | None, force: bool, json_out: bool,
+                   inputs: Mapping[str, Path | None]) -> bool:
+    """Refuse outputs that would overwrite a file, an input of this run or each other, or share stdout, before any
+    question; True if one is stdout."""
     outputs = [(flag, target) for flag, target in (("--report", report), ("--save", save)) if target is not None]
+    files = [(flag, target) for flag, target in outputs if str(target) != STDOUT]
+    read = [(flag, path) for flag, path in inputs.items() if path is not None and str(path) != STDOUT and path.is_file()]
+    for index, (flag, target) in enumerate(files):
+        for other, path in read + files[:index]:
+            if same_file(target, path):
+                raise FwguideError(f"{flag} {one_line(str(target))} is also the {other} file of this run: it would "
+                                   "be overwritten", hint=f"give {flag} another file name")
     for flag, target in outputs:
         check_output(target, force, flag)
     on_stdout = [flag for flag, target in outputs if str(target) == STDOUT] + (["--json"] if json_out else [])

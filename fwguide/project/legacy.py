@@ -325,7 +325,7 @@ def project_facts(legacy: Legacy | None) -> dict[str, str]:
         sentence = next((s for s, api in zip(_evidence(legacy.apis), _weighty(legacy.apis))  # type: ignore[union-attr]
                          if api.framework == framework), "")
         share = f"{use.rewrite_files} of {use.files} files using {frameworks.title(framework)} need rewriting either way"
-        found[f"{framework}-code-legacy"] = f"{share} ({sentence})" if sentence else share
+        found[f"{framework}-code-legacy"] = sentence or share
     return found
 
 

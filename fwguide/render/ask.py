@@ -96,8 +96,8 @@ def _ceiling(project: dict[str, Any] | None) -> str:
     if not ceilings:
         return ""
     first = ceilings[0]
-    return (f"Your code holds {display_name(str(first.get('framework', '')))} at {first.get('version', '?')} or "
-            f"older ({first.get('because', '')}); `fwguide scan` lists every use")
+    return (f"{display_name(str(first.get('framework', '')))} ≤ {first.get('version', '?')} "
+            f"({first.get('because', '')}; fwguide scan lists every use)")
 
 
 # --- the screen ----------------------------------------------------------------------------

@@ -81,3 +81,10 @@ PROBE_FACTS: dict[str, str] = {
     "apple-silicon": "this is an Apple Silicon Mac",
     **{f"{f}-missing": f"{frameworks.title(f)} is not installed in the probed environment" for f in DECISION},
 }
+# Facts the project scan derives from the API map's findings (fwguide.project.legacy.project_facts).
+PROJECT_FACTS: dict[str, str] = {
+    f"{f}-code-legacy": f"most of the project's {frameworks.title(f)} code uses APIs that need rewriting either way"
+    for f in DECISION
+}
+# Every fact a weight rule may name under `facts`.
+FACTS: dict[str, str] = {**PROBE_FACTS, **PROJECT_FACTS}

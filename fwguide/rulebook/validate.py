@@ -14,7 +14,7 @@ from typing import Any
 from fwguide import frameworks
 from fwguide.frameworks import DECISION
 from fwguide.rulebook.lookup import normalize_name
-from fwguide.rulebook.names import CHECKS, FACTS_KEY, PROBE_FACTS, TARGET_ROOTS
+from fwguide.rulebook.names import CHECKS, FACTS, FACTS_KEY, TARGET_ROOTS
 from fwguide.rulebook.parse import Problem, dotted, locate, parse_path
 from fwguide.install.versions import version_tuple
 from fwguide.rulebook.schema import Alternative, ApiEntry, Category, InstallOption, Question, Rulebook
@@ -178,8 +178,8 @@ def _when_problems(when: dict, questions: dict[str, Question]) -> Iterator[str]:
     for key, value in when.items():
         if key == FACTS_KEY:
             for fact in value if isinstance(value, list) else [value]:
-                if fact not in PROBE_FACTS:
-                    yield f"unknown probe fact {fact!r} (known: {', '.join(PROBE_FACTS)})"
+                if fact not in FACTS:
+                    yield f"unknown fact {fact!r} (known: {', '.join(FACTS)})"
             continue
         question = questions.get(key)
         if question is None:

@@ -104,7 +104,7 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
     given = read_answers_file(answers_file, rulebook) if answers_file is not None else {}
     given.update(parse_sets(sets, rulebook))
     notes: list[str] = []
-    scan = _scan_project(project, given, answers_file, notes)
+    scan = _scan_project(project, given, answers_file, notes, rulebook)
     found = {q: v for q, v in scan.answers.items() if q not in given} if scan else {}
     machine = _Machine(no_probe, probe_json, python, timeout)
     try:
@@ -166,7 +166,7 @@ def list_questions(rules: Path | None, json_out: bool) -> int:
 
 
 def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue], answers_file: Path | None,
-                  notes: list[str]) -> ProjectScan | None:
+                  notes: list[str], rulebook: Rulebook) -> ProjectScan | None:
     """The scan of --project (or of the current folder when it looks like a project): answers it suggests, and
     what its code already decides (project.legacy), which counts even where the answers are given.
 
@@ -194,7 +194,7 @@ def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue], answers
                      "give yours with --project DIR")
         sys.stderr.write(f"note: {notes[-1]}\n")
         return None
-    scan = project.scan_cached(folder.resolve())
+    scan = project.scan_cached(folder.resolve(), apis=rulebook.apis)  # a team's --rules may add map entries
     if scan.stopped and "existing_code" not in scan.answers and "existing_code" not in given:
         sys.stderr.write(f"note: the project scan of {scan.root} {scan.stopped}; it found no framework code\n")
     return scan

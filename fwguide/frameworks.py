@@ -134,7 +134,8 @@ JAX = Framework(
     # https://developer.apple.com/metal/jax/, https://pypi.org/project/jax-metal/
     apple=AppleGpu(plugin="jax-metal",
                    plugin_note="Apple's jax-metal is experimental; its newest release, 0.1.1, names jaxlib 0.4.34 "
-                               "as its minimum, and newer jaxlib releases load it only with ENABLE_PJRT_COMPATIBILITY=1",
+                               "as its minimum, and newer jaxlib releases load it only with "
+                               "ENABLE_PJRT_COMPATIBILITY=1",
                    absent="JAX reaches the Apple GPU only through Apple's experimental jax-metal plugin, which is not "
                           "installed: JAX runs on the CPU here",
                    fix="pip install jax-metal (experimental), or use PyTorch's mps device for the Apple GPU"),

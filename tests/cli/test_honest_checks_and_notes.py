@@ -146,7 +146,8 @@ def test_routes_whose_prerequisites_are_here_run_for_real() -> None:
     proc = run_cli("explain", "serialization", "--check", "--json", timeout=300)
     results = {r["check"]: r for r in json.loads(proc.stdout)["check_results"]}
     assert proc.returncode == 0, proc.stderr
-    assert results["export_roundtrip"]["status"] == "pass" and "the same output" in results["export_roundtrip"]["detail"]
+    roundtrip = results["export_roundtrip"]
+    assert roundtrip["status"] == "pass" and "the same output" in roundtrip["detail"]
     assert results["saved_model_roundtrip"]["status"] == "pass"
     assert results["keras_export"]["status"] == "pass" and "the model's output" in results["keras_export"]["detail"]
     _, litert = _route("deployment", "tensorflow", "litert_convert")

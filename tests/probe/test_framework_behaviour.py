@@ -17,7 +17,14 @@ from fwguide import frameworks
 from fwguide.probe import load_probe_json, probe_facts
 from fwguide.probe.diagnose import diagnose
 from fwguide.probe.model import (
-    AppleInfo, Environment, FrameworkReport, MachineInfo, ProbeReport, WorkerBuild, WorkerDevice, WorkerProbe,
+    AppleInfo,
+    Environment,
+    FrameworkReport,
+    MachineInfo,
+    ProbeReport,
+    WorkerBuild,
+    WorkerDevice,
+    WorkerProbe,
 )
 from fwguide.probe.report import capabilities
 from fwguide.probe.workers import COMMON
@@ -29,7 +36,8 @@ from tests.helpers.frameworks import each
 RECORDED = load_probe_json(DATA / "probe_h100_constructed.json")
 replace = msgspec.structs.replace
 CPU = WorkerDevice(kind="cpu", name="CPU")
-APPLE = replace(RECORDED.machine, os="macos", arch="arm64", nvidia=replace(RECORDED.machine.nvidia, status="absent", gpus=[]),
+APPLE = replace(RECORDED.machine, os="macos", arch="arm64",
+                nvidia=replace(RECORDED.machine.nvidia, status="absent", gpus=[]),
                 apple=AppleInfo(apple_silicon=True, chip="Apple M2", macos_version="15.1"))
 
 
@@ -57,7 +65,8 @@ def test_probe_gpu_reports_jax_with_its_version_backend_and_a_matmul_figure() ->
     (found,) = json.loads(proc.stdout)["environments"][0]["frameworks"]
     assert found["framework"] == "jax" and found["status"] == "ok"
     assert found["version"] == metadata.version("jax") and found["packages"]["jaxlib"] == metadata.version("jaxlib")
-    assert found["backend"] == jax.default_backend() and f"jaxlib {metadata.version('jaxlib')}" in found["build"]["label"]
+    assert found["backend"] == jax.default_backend()
+    assert f"jaxlib {metadata.version('jaxlib')}" in found["build"]["label"]
     (matmul,) = [m for m in found["bench"] if m["precision"] == "fp32"]
     assert found["bench_status"] == "ok" and 0 < matmul["tflops_median"] <= matmul["tflops_best"] < 50
     assert matmul["samples"] >= 3 and matmul["sizes"] == [1024, 2048]
@@ -121,7 +130,8 @@ def test_a_tpu_is_an_accelerator_a_row_of_its_own_and_not_a_gpu() -> None:
     rows = {c.feature: c.frameworks["jax"] for c in report.environments[0].capabilities}
     assert rows["Google TPU"] is not None and rows["Google TPU"].ok is True
     assert rows["native bf16 on the GPU"] is not None and rows["native bf16 on the GPU"].ok is None
-    assert "Google TPU" not in {c.feature for c in _report(RECORDED.machine, _cpu_build("jax")).environments[0].capabilities}
+    without = _report(RECORDED.machine, _cpu_build("jax")).environments[0].capabilities
+    assert "Google TPU" not in {c.feature for c in without}
 
 
 @pytest.mark.parametrize("name", each(needs_it=False, only=frameworks.DECISION))

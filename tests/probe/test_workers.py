@@ -24,6 +24,7 @@ from fwguide.rulebook.names import CHECKS
 from fwguide.rulebook.schema import Check
 from tests.helpers.frameworks import each
 
+
 def _script(framework: str) -> Path:
     return frameworks.get(framework).worker
 

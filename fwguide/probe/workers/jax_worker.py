@@ -76,7 +76,8 @@ def _accelerator(device, build):
     capability = getattr(device, "compute_capability", None)
     if kind == "cuda" and capability:
         cc = common.numbers(capability)
-        found.update(compute_capability=str(capability), bf16=cc >= (8, 0), fp16=cc >= (5, 3))  # below 8.0 bf16 is emulated
+        # below 8.0 bf16 is emulated: slower than fp32, so not "supported"
+        found.update(compute_capability=str(capability), bf16=cc >= (8, 0), fp16=cc >= (5, 3))
     elif kind == "tpu":
         found.update(bf16=True)  # TPUs compute matmuls in bf16 natively
     return found
@@ -119,10 +120,12 @@ def _memory(jax, devices):
                           "first operation" % share}
     if env.get("XLA_PYTHON_CLIENT_ALLOCATOR", "").lower() == "platform":
         return {"grabs_all_memory": False,
-                "detail": "XLA_PYTHON_CLIENT_ALLOCATOR=platform: JAX allocates exactly what it needs and frees it (slow)"}
+                "detail": "XLA_PYTHON_CLIENT_ALLOCATOR=platform: JAX allocates exactly what it needs and frees it "
+                          "(slow)"}
     if env.get("XLA_PYTHON_CLIENT_PREALLOCATE", "").lower() in ("false", "0"):
         return {"grabs_all_memory": False,
-                "detail": "preallocation is off (XLA_PYTHON_CLIENT_PREALLOCATE=false): JAX allocates GPU memory as needed"}
+                "detail": "preallocation is off (XLA_PYTHON_CLIENT_PREALLOCATE=false): JAX allocates GPU memory as "
+                          "needed"}
     return {"grabs_all_memory": True, "fix": PREALLOCATION_FIX,
             "detail": "JAX preallocates %s of each GPU's memory when it runs its first operation" % share}
 

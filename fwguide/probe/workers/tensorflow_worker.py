@@ -51,10 +51,12 @@ def _memory_growth(gpus):
     if not gpus:
         default = "memory growth forced on by TF_FORCE_GPU_ALLOW_GROWTH" if forced else \
             "on a GPU it would reserve nearly all of its memory (memory growth is off by default)"
-        return {"grabs_all_memory": None, "detail": "no GPU visible to TensorFlow; " + default, "fix": "" if forced else GROWTH_FIX}
+        return {"grabs_all_memory": None, "detail": "no GPU visible to TensorFlow; " + default,
+                "fix": "" if forced else GROWTH_FIX}
     if forced:
         return {"grabs_all_memory": False,
-                "detail": "memory growth is on (TF_FORCE_GPU_ALLOW_GROWTH=true): TensorFlow allocates GPU memory as needed"}
+                "detail": "memory growth is on (TF_FORCE_GPU_ALLOW_GROWTH=true): TensorFlow allocates GPU memory as "
+                          "needed"}
     return {"grabs_all_memory": True, "fix": GROWTH_FIX,
             "detail": "TensorFlow reserves nearly all memory of each GPU it initialises (memory growth is off)"}
 

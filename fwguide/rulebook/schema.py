@@ -39,6 +39,9 @@ class Meta(_Strict):
     # "overlay" adds to / overrides the built-in rulebook; "replace" starts from nothing.
     mode: Literal["overlay", "replace"] = "overlay"
     article: Article | None = None
+    # The release of each cited package (beyond the install table's frameworks) the rules were last checked
+    # against, for `fwguide rules freshness`; a version of fewer parts ("5") stands for that whole series.
+    checked: dict[str, "Checked"] = {}
 
 
 class Choice(_Strict):

@@ -8,7 +8,6 @@ mtimes of its import folders (an install that adds a .pth file changes them).
 from __future__ import annotations
 
 import os
-import shutil
 import site
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ import msgspec
 from fwguide import frameworks
 from fwguide.cache import KeyedCache
 from fwguide.errors import FwguideError
+from fwguide.safetext import shown
 
 MIN_VERSION = (3, 9)
 _MARK = "fwguide-python "
@@ -118,10 +118,20 @@ def resolve(given: str | Path, timeout: float = 30.0) -> Interpreter:
 
     Asking it takes at most `timeout` seconds, its whole process group killed after that.
     """
-    path = Path(given).expanduser()
-    if not path.exists() and os.sep not in str(given) and shutil.which(str(given)):
-        path = Path(shutil.which(str(given)) or "")  # a bare name such as python3.12, found on PATH
-    path = Path(os.path.abspath(path))
+    from fwguide.probe.processes import find_program, is_bare_name
+
+    target = str(given)
+    if is_bare_name(target) and not target.startswith("~"):
+        # A bare name such as python3.12 is a command, found on PATH as a shell would, never in the current
+        # folder (a ./python3 there would run): ./python3 names that file.
+        found = find_program(target)
+        if found is None:
+            here = f" (for the file in this folder, write ./{target})" if os.path.isfile(target) else ""
+            raise FwguideError(f"--python {shown(target)}: no such command on PATH{here}",
+                               hint="pass the interpreter's path, e.g. ~/proj/.venv/bin/python")
+        target = found
+    path = Path(os.path.abspath(Path(target).expanduser()))
+    given = shown(str(given))
     if not path.exists():
         raise FwguideError(f"--python {given}: no such file", hint="pass the interpreter itself, e.g. ~/proj/.venv/bin/python")
     if path.is_dir():

@@ -59,12 +59,79 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+_neutral: list[str] = []  # the empty folder children run in, made on first use
+
+
+def _neutral_folder() -> str:
+    """An empty folder of fwguide's own to run children in, so nothing in the user's folder is on their path.
+
+    `python -c` puts its working folder first on sys.path (a json.py there would run), and
+    -I or -P cannot be used: -P exists only from Python 3.11, and -I drops PYTHONPATH and the
+    user site, which the probe must see as the user's own programs do.
+    """
+    if not _neutral:
+        import shutil
+        import tempfile
+
+        try:
+            folder = tempfile.mkdtemp(prefix="fwguide-run-")
+            atexit.register(shutil.rmtree, folder, True)
+        except OSError:
+            folder = os.path.abspath(os.sep)  # the root: no user's files, and only an administrator's to write
+        _neutral.append(folder)
+    return _neutral[0]
+
+
+def child_env(extra_paths: tuple[str, ...] = ()) -> dict[str, str]:
+    """This environment for a child run in the neutral folder: PYTHONPATH entries absolute, as the user meant them.
+
+    An empty entry (which Python reads as the working folder, usually from `$PYTHONPATH:x` with
+    nothing set) is dropped; a relative one is made absolute against the folder fwguide runs in.
+    """
+    env = dict(os.environ)
+    given = [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    paths = [*extra_paths, *(os.path.abspath(entry) for entry in given)]
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+    else:
+        env.pop("PYTHONPATH", None)
+    return env
+
+
+def is_bare_name(name: str) -> bool:
+    """A command name such as python3, as opposed to a path such as ./python3."""
+    return os.sep not in name and not (os.altsep and os.altsep in name)
+
+
+def find_program(name: str) -> str | None:
+    """Where the command `name` is: PATH's absolute folders only, never the current folder (as a shell does)."""
+    import shutil
+
+    folders = [f for f in os.environ.get("PATH", os.defpath).split(os.pathsep) if f and os.path.isabs(f)]
+    return shutil.which(name, path=os.pathsep.join(folders))
+
+
+def _program(name: str) -> str:
+    """`name` as a path to run: a bare name is looked up with find_program."""
+    if not is_bare_name(name):
+        return name
+    found = find_program(name)
+    if found is None:
+        raise FileNotFoundError(2, "not found on PATH", name)
+    return found
+
+
 def _spawn(argv: list[str], cancel: threading.Event, **pipes: Any) -> subprocess.Popen[bytes]:
-    """Start `argv` in a process group of its own, registered before anyone can try to stop it."""
+    """Start `argv` in a process group of its own, registered before anyone can try to stop it.
+
+    It runs in an empty folder of fwguide's own, never in the user's current folder.
+    """
+    argv = [_program(argv[0]), *argv[1:]]
+    pipes.setdefault("env", child_env())
     with _live_lock:
         if _closing.is_set() or cancel.is_set():
             raise WorkerFailure("cancelled", "the probe was cancelled", [])
-        proc = subprocess.Popen(argv, **pipes, **_GROUP)
+        proc = subprocess.Popen(argv, cwd=_neutral_folder(), **pipes, **_GROUP)
         _live[proc] = cancel
     return proc
 
@@ -108,12 +175,6 @@ def kill_all() -> None:
 atexit.register(kill_all)
 
 
-def _worker_env() -> dict[str, str]:
-    """This environment, with the folder of the workers' shared protocol first on PYTHONPATH."""
-    paths = [str(COMMON.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-
-
 class WorkerProcess:
     """A running worker. `next_frame()` waits for its next result; `kill()` ends it and its children."""
 
@@ -123,7 +184,8 @@ class WorkerProcess:
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=_TAIL_LINES)
         self._stray: list[str] = []  # stdout lines outside any frame
-        self.proc = _spawn([python, str(frameworks.get(framework).worker)], cancel, env=_worker_env(),
+        # The folder of the workers' shared protocol first on PYTHONPATH: a worker kept elsewhere finds it too.
+        self.proc = _spawn([python, str(frameworks.get(framework).worker)], cancel, env=child_env((str(COMMON.parent),)),
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         threading.Thread(target=self._read_stdout, daemon=True, name=f"fwguide-{framework}-out").start()
         self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True, name=f"fwguide-{framework}-err")

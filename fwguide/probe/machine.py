@@ -193,14 +193,16 @@ def query_nvidia_smi() -> NvidiaDriver | None:
         row = dict(zip(fields, (cell.strip() for cell in line.split(","))))
         driver = row.get("driver_version")
         memory = row.get("memory.total", "")
+        index = row.get("index", "")
         gpus.append(NvidiaGpu(
-            index=int(row["index"]) if row.get("index", "").isdigit() else len(gpus),
+            index=int(index) if re.fullmatch(r"[0-9]{1,6}", index) else len(gpus),  # not isdigit(): "¹" is a digit to it
             name=row.get("name", "unknown NVIDIA GPU"),
-            memory_gib=round(float(memory) / 1024, 2) if re.fullmatch(r"[\d.]+", memory) else None,
-            compute_capability=row.get("compute_cap"), uuid=row.get("uuid"),
+            memory_gib=round(float(memory) / 1024, 2) if re.fullmatch(r"[0-9]{1,9}(?:\.[0-9]{1,9})?", memory) else None,
+            compute_capability=row["compute_cap"] if re.fullmatch(r"[0-9]{1,3}\.[0-9]{1,3}", row.get("compute_cap", ""))
+            else None, uuid=row.get("uuid"),
         ))
     header = _run(["nvidia-smi"]) or ""
-    match = re.search(r"CUDA Version:\s*([\d.]+)", header)
+    match = re.search(r"CUDA Version:[ \t]*([0-9]{1,4}\.[0-9]{1,4})", header)
     return NvidiaDriver(status="ok", source="nvidia-smi", driver_version=driver,
                         cuda_driver_version=match.group(1) if match else None, gpus=gpus)
 
@@ -217,7 +219,7 @@ def visible_indices(value: str | None, gpus: list[NvidiaGpu]) -> set[int]:
     for entry in (e.strip() for e in value.split(",")):
         if entry.startswith("MIG-"):
             return {g.index for g in gpus}
-        if entry.isdigit() and any(g.index == int(entry) for g in gpus):
+        if re.fullmatch(r"[0-9]{1,6}", entry) and any(g.index == int(entry) for g in gpus):
             visible.add(int(entry))
             continue
         matches = [g for g in gpus if entry.startswith("GPU-") and (g.uuid or "").startswith(entry)]

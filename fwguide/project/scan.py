@@ -20,7 +20,7 @@ import msgspec
 
 from fwguide.project.apis import ApiMatcher, matcher_for
 from fwguide.project.apis import find as find_apis
-from fwguide.project.files import code_imports, head, notebook_imports, requirement_names
+from fwguide.project.files import MAX_LINES, OutOfTime, code_imports, head, notebook_imports, requirement_names
 from fwguide.project.legacy import FileUse, Legacy, summarise
 from fwguide.project.models import ModelFile, in_folder, suggest
 from fwguide import frameworks
@@ -33,6 +33,7 @@ MAX_FILES = 3000  # files read: code, notebooks, dependency and environment file
 MAX_SECONDS = 0.3
 _CODE_BYTES = 256 * 1024  # imports sit near the top; a generated 50 MB module is not read whole
 _BIG_BYTES = 4 * 1024 * 1024  # notebooks carry their outputs, lock files every package
+_LINE_KINDS = ("requirements", "cfg", "conda")  # read line by line, up to MAX_LINES lines
 _API_KINDS = ("code", "setup", "notebook", "env")  # files the API map is looked for in
 
 # Folders that hold no project code of their own: environments, caches, build output, other tools' trees.
@@ -77,6 +78,7 @@ class ProjectScan(msgspec.Struct, frozen=True):
     declared: dict[str, list[str]]  # dependency files naming each framework
     keras_backend: str | None  # the Keras 3 backend the project sets, when it sets exactly one
     keras_family: str | None = None  # the framework Keras code counts for
+    cut: list[str] = []  # dependency files or notebooks too long to read whole (only their start was read)
     answers: dict[str, str] = {}  # question id -> suggested choice
     evidence: dict[str, list[str]] = {}  # question id -> why
     notes: list[str] = []
@@ -85,7 +87,7 @@ class ProjectScan(msgspec.Struct, frozen=True):
     uses: list[FileUse] = []  # per file: the frameworks it imports and the API map entries it uses
 
     def to_json_dict(self) -> dict[str, object]:
-        return {"path": self.root, "files_read": self.files_read, "complete": not self.stopped,
+        return {"path": self.root, "files_read": self.files_read, "complete": not self.stopped and not self.cut,
                 "stopped": self.stopped or None, "imports": self.imports, "declared": self.declared,
                 "keras_backend": self.keras_backend, "notes": self.notes,
                 "legacy": msgspec.to_builtins(self.legacy), "models": msgspec.to_builtins(self.models)}
@@ -161,6 +163,7 @@ class FileFindings(msgspec.Struct, frozen=True, array_like=True):
     backends: list[str] = []  # Keras backends it sets
     modules: list[str] = []  # framework-related top-level modules it imports
     requirements: list[tuple[str, str]] = []  # (distribution, version spec) it declares
+    cut: bool = False  # too long to read whole: only its start was read
     apis: list[tuple[str, int]] = []  # (API map entry, line) for each use the map knows
 
 
@@ -187,6 +190,7 @@ class _Scanner:
         self.backends: dict[str, set[str]] = {}  # backend -> files setting it
         self.remembered = remembered or {}
         self.findings: dict[str, FileFindings] = {}  # what to remember for the next scan, by path
+        self.cut: list[str] = []  # files read only in part
         self.now_ns = time.time_ns()
 
     def walk(self) -> None:
@@ -215,6 +219,14 @@ class _Scanner:
                         self._consider(entry, kind)
                 except OSError:
                     continue
+                except OutOfTime:  # inside one long file: what it said so far is not counted
+                    self.stopped = (f"stopped after {self.max_seconds:g} s (the limit) while reading "
+                                    f"{self._shown(entry.path)}, having read {self.files_read} files; what it read counts")
+                    return
+
+    def _shown(self, path: str) -> str:
+        """A path as the evidence shows it: relative to the root, one line, its control characters escaped."""
+        return one_line(path[len(self.prefix):])
 
     def _out_of_bounds(self) -> bool:
         if self.files_read >= self.max_files:
@@ -228,19 +240,21 @@ class _Scanner:
         info = entry.stat()
         found = self.remembered.get(entry.path)
         if found is None or (found.size, found.mtime_ns) != (info.st_size, info.st_mtime_ns):
-            found = _read(entry.path, kind, info.st_size, info.st_mtime_ns, matcher=self.matcher,
+            found = _read(entry.path, kind, info.st_size, info.st_mtime_ns, self.deadline, matcher=self.matcher,
                           code_bytes=self.code_bytes)
         if self.now_ns - found.mtime_ns > _SETTLED_NS:
             self.findings[entry.path] = found
         self.files_read += 1
-        where = entry.path[len(self.prefix):]
+        where = self._shown(entry.path)
+        if found.cut:
+            self.cut.append(where)
         for backend in found.backends:
             self.backends.setdefault(backend, set()).add(where)
         if found.modules:
             self.file_modules.append(set(found.modules))
             self.module_files.update(found.modules)
         if found.apis or any(_MODULES[m] != "numpy" for m in found.modules):
-            self.uses.append(FileUse(one_line(where), tuple(sorted({_MODULES[m] for m in found.modules} - {"numpy"})),
+            self.uses.append(FileUse(where, tuple(sorted({_MODULES[m] for m in found.modules} - {"numpy"})),
                                      tuple(found.apis)))
         self._declare(where, kind, found.requirements)  # only dependency files declare any
 
@@ -257,9 +271,12 @@ class _Scanner:
                 self.keras2_pin = f"{where} pins keras {spec.strip()} (Keras 2 runs on TensorFlow)"
 
 
-def _read(path: str, kind: str, size: int, mtime_ns: int, matcher: ApiMatcher | None = None,
-          code_bytes: int = _CODE_BYTES) -> FileFindings:
-    data = head(path, code_bytes if kind in ("code", "setup") else _BIG_BYTES)
+def _read(path: str, kind: str, size: int, mtime_ns: int, deadline: float | None = None,
+          matcher: ApiMatcher | None = None, code_bytes: int = _CODE_BYTES) -> FileFindings:
+    limit = code_bytes if kind in ("code", "setup") else _BIG_BYTES
+    data = head(path, limit)
+    # Code is read for its imports, which sit near the top; anything else cut short is said to be.
+    cut = kind not in ("code", "setup") and (len(data) >= limit or (kind in _LINE_KINDS and data.count(b"\n") > MAX_LINES))
     backends: set[str] = set()
     if b"KERAS_BACKEND" in data or b"set_backend" in data:
         backends.update((m.group(1) or m.group(2)).decode().lower() for m in re.finditer(_BACKEND_SET, data))
@@ -270,10 +287,10 @@ def _read(path: str, kind: str, size: int, mtime_ns: int, matcher: ApiMatcher | 
         modules = notebook_imports(data) if kind == "notebook" else code_imports(data)
     requirements = []
     if kind not in ("code", "notebook", "keras-json", "env"):
-        requirements = requirement_names(kind, data.decode("utf-8", errors="replace"))
+        requirements = requirement_names(kind, data.decode("utf-8", errors="replace"), deadline)
     apis = find_apis(data, matcher, kind == "notebook") if matcher and kind in _API_KINDS else []
     return FileFindings(size, mtime_ns, sorted(backends), sorted(m for m in modules if m in _MODULES), requirements,
-                        apis)
+                        cut, apis)
 
 
 def scan(root: Path, max_files: int = MAX_FILES, max_seconds: float = MAX_SECONDS,
@@ -403,6 +420,9 @@ def _conclude(s: _Scanner) -> ProjectScan:
             evidence["experience"] = [_import_phrase(count, numeric)]
     if s.stopped:
         notes.append(f"the scan {s.stopped}")
+    if s.cut:
+        notes.append(f"only the first {_BIG_BYTES >> 20} MB (or {MAX_LINES:,} lines) of {', '.join(s.cut[:3])}"
+                     f"{f' and {len(s.cut) - 3} more' if len(s.cut) > 3 else ''} were read")
     if evidence.get("existing_code") and s.stopped:
         evidence["existing_code"].append(f"the scan {s.stopped.split(';')[0]}")
     model = suggest(s.models, keras_code=bool(s.module_files["keras"] or imports["tensorflow"]))
@@ -410,6 +430,6 @@ def _conclude(s: _Scanner) -> ProjectScan:
         answers["existing_model"], evidence["existing_model"] = model.answer, model.evidence
     notes += model.notes
     legacy = summarise(s.uses, s.matcher.entries, keras_family, not s.stopped) if s.matcher else None
-    return ProjectScan(root=str(s.root), files_read=s.files_read, stopped=s.stopped, imports=imports,
-                       declared=declared, keras_backend=backend, keras_family=keras_family, answers=answers,
-                       evidence=evidence, notes=notes, legacy=legacy, models=s.models, uses=s.uses)
+    return ProjectScan(root=one_line(str(s.root)), files_read=s.files_read, stopped=s.stopped, imports=imports,
+                       declared=declared, keras_backend=backend, keras_family=keras_family, cut=s.cut,
+                       answers=answers, evidence=evidence, notes=notes, legacy=legacy, models=s.models, uses=s.uses)

@@ -2,14 +2,17 @@
 
 Pure: takes decoded JSON documents (with the name of where each came from) and returns a
 `Fleet`. Reports are read by key, leniently, so reports from older or newer fwguide versions
-merge wherever the keys they carry allow; a document that is not a report at all is named
-and skipped, never half-trusted.
+merge wherever the keys they carry allow; a document that is not a report at all, or whose
+values have shapes no fwguide writes, is named and skipped, never half-trusted. Every text
+taken from a report is made one safe line of bounded length here, before any view sees it.
+Merging is linear in the number of reports (after sorting the host names).
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -17,8 +20,13 @@ import msgspec
 
 from fwguide import frameworks as registry
 from fwguide.probe.model import GPU_KINDS, Severity
+from fwguide.safetext import one_line
 
 STALE_AFTER = datetime.timedelta(days=1)  # older than the newest report by more than this
+CLOCK_SLACK = datetime.timedelta(hours=1)  # a report dated later than now by more than this has a wrong clock
+MAX_TEXT = 200  # characters kept of a name a report gives (a host, a version, a GPU)
+MAX_SENTENCE = 2000  # characters kept of a diagnosis' message or fix
+MAX_ITEMS = 1000  # GPUs, environments, frameworks or diagnoses read from one report
 
 
 class FrameworkOnHost(msgspec.Struct, frozen=True):
@@ -50,6 +58,7 @@ class Finding(msgspec.Struct, frozen=True):
     hosts: list[str]
     message: str
     fix: str = ""
+    fix_from: str = ""  # the host whose own report suggested `fix` ("" when it is fwguide's advice)
 
 
 class Fleet(msgspec.Struct, frozen=True):
@@ -69,39 +78,56 @@ class NotAReport(ValueError):
     """A JSON document that is not a `probe-gpu --json` report."""
 
 
-def _get(data: Any, *keys: str | int) -> Any:
+def _get(data: Any, *keys: str) -> Any:
     """A nested value, or None wherever a key is missing or a value has another shape."""
     for key in keys:
-        if isinstance(key, int):
-            data = data[key] if isinstance(data, list) and len(data) > key else None
-        else:
-            data = data.get(key) if isinstance(data, dict) else None
+        data = data.get(key) if isinstance(data, dict) else None
     return data
 
 
-def _text(value: Any) -> str | None:
-    return str(value) if isinstance(value, (str, int, float)) and value != "" else None
+def _items(value: Any) -> list[Any]:
+    """A list from a report, at most MAX_ITEMS long; anything that is not a list counts as empty."""
+    return value[:MAX_ITEMS] if isinstance(value, list) else []
+
+
+def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
+    """Text or a number from a report as one safe, bounded line; None for anything else (lists, mappings, true)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "":
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return one_line(text[:limit] + ("…" if len(text) > limit else ""))
 
 
 def host_report(doc: Any, source: str, fallback_host: str) -> HostReport:
-    """One host's row from a decoded report; NotAReport when `doc` is not one."""
+    """One host's row from a decoded report; NotAReport when `doc` is not one, or not one fwguide could have written."""
     if not isinstance(doc, dict) or not isinstance(doc.get("machine"), dict) or not isinstance(
             doc.get("environments"), list):
         raise NotAReport("not a `fwguide probe-gpu --json` report (no machine and environments)")
+    for path in (("machine", "nvidia", "gpus"), ("machine", "amd", "gpus"), ("diagnoses",)):
+        value = _get(doc, *path)
+        if value is not None and not isinstance(value, list):
+            raise NotAReport(f"not a `fwguide probe-gpu --json` report ({'.'.join(path)} is not a list)")
     machine = doc["machine"]
-    nvidia = [g for g in _get(machine, "nvidia", "gpus") or [] if isinstance(g, dict) and g.get("visible", True)]
-    gpus = [str(g.get("name", "NVIDIA GPU")) for g in nvidia]
-    gpus += [str(name) for name in _get(machine, "amd", "gpus") or []]
-    if _get(machine, "apple", "apple_silicon"):
-        gpus.append(f"Apple {_get(machine, 'apple', 'chip') or 'GPU'}")
+    nvidia = [g for g in _items(_get(machine, "nvidia", "gpus")) if isinstance(g, dict) and g.get("visible", True)]
+    gpus = [_text(g.get("name")) or "NVIDIA GPU" for g in nvidia]
+    gpus += [_text(name) or "AMD GPU" for name in _items(_get(machine, "amd", "gpus"))]
+    if _get(machine, "apple", "apple_silicon") is True:
+        gpus.append(f"Apple {_text(_get(machine, 'apple', 'chip')) or 'GPU'}")
     host = _text(doc.get("host"))
+    found: dict[str, list[dict[str, Any]]] = {}
+    for env in _items(doc["environments"]):
+        listed = _get(env, "frameworks")
+        if listed is not None and not isinstance(listed, list):
+            raise NotAReport("not a `fwguide probe-gpu --json` report (an environment's frameworks is not a list)")
+        for entry in _items(listed):
+            name = entry.get("framework") if isinstance(entry, dict) else None
+            if isinstance(name, str):
+                found.setdefault(name, []).append(entry)
     frameworks = {}
     for name in registry.ids():
-        found = [f for env in doc["environments"] for f in _get(env, "frameworks") or []
-                 if isinstance(f, dict) and f.get("framework") == name]
-        if found:
+        if name in found:
             # An environment where the framework works tells more than one where it is missing.
-            chosen = next((f for f in found if f.get("status") == "ok"), found[0])
+            chosen = next((f for f in found[name] if f.get("status") == "ok"), found[name][0])
             frameworks[name] = _framework(chosen, bool(gpus))
     return HostReport(
         host=host or fallback_host, source=source, host_from_source=host is None,
@@ -110,13 +136,23 @@ def host_report(doc: Any, source: str, fallback_host: str) -> HostReport:
         os=_text(machine.get("os_name")) or _text(machine.get("os")) or "?",
         gpus=gpus, driver=_text(_get(machine, "nvidia", "driver_version")),
         cuda_driver=_text(_get(machine, "nvidia", "cuda_driver_version")), frameworks=frameworks,
-        diagnoses=[d for d in doc.get("diagnoses") or [] if isinstance(d, dict)],
+        diagnoses=[_diagnosis(d) for d in _items(doc.get("diagnoses")) if isinstance(d, dict)],
     )
+
+
+def _diagnosis(data: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a report's diagnosis the findings use, each a safe line (or None)."""
+    return {key: _text(data.get(key), MAX_SENTENCE) for key in ("framework", "severity", "message", "fix")}
 
 
 def _framework(data: dict[str, Any], host_has_gpu: bool) -> FrameworkOnHost:
     status = _text(data.get("status")) or "?"
-    accelerators = [d for d in data.get("devices") or [] if isinstance(d, dict) and d.get("kind") in GPU_KINDS]
+    devices = data.get("devices") or []
+    if not isinstance(devices, list) or not all(isinstance(d, dict) and isinstance(d.get("kind", ""), str)
+                                                for d in devices):
+        raise NotAReport("not a `fwguide probe-gpu --json` report (a framework's devices are not a list of devices "
+                         "with a kind)")
+    accelerators = [d for d in devices[:MAX_ITEMS] if d.get("kind") in GPU_KINDS]
     return FrameworkOnHost(
         status=status, version=_text(data.get("version")), build=_text(_get(data, "build", "label")),
         cuda=_text(_get(data, "build", "cuda")), gpus=len(accelerators),
@@ -125,40 +161,49 @@ def _framework(data: dict[str, Any], host_has_gpu: bool) -> FrameworkOnHost:
 
 
 def natural_key(text: str) -> list[Any]:
-    """node2 before node10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+    """node2 before node10 (the digits between the words compare as numbers)."""
+    parts: list[Any] = re.split(r"(\d+)", text)
+    parts[1::2] = [int(digits) for digits in parts[1::2]]  # what \d matches, int() reads (not "²": it is no digit)
+    return parts
 
 
 def _when(stamp: str) -> datetime.datetime | None:
+    """A report's date in UTC (a date without a zone is read as UTC); None when it is not one Python can hold."""
     try:
         moment = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)).astimezone(
+            datetime.timezone.utc)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _names(hosts: Iterable[HostReport]) -> list[str]:
     return sorted((h.host for h in hosts), key=natural_key)
 
 
-def merge(reports: Sequence[HostReport], skipped: Sequence[tuple[str, str]] = ()) -> Fleet:
-    """One row per host (the newest report where a host sent several), and the findings across them."""
+def merge(reports: Sequence[HostReport], skipped: Sequence[tuple[str, str]] = (),
+          now: datetime.datetime | None = None) -> Fleet:
+    """One row per host (the newest report where a host sent several), and the findings across them.
+
+    `now` (default: the clock) tells a report from the future, whose date is not trusted.
+    """
     newest: dict[str, HostReport] = {}
+    counts: Counter[str] = Counter()
     findings: list[Finding] = []
     for report in reports:
+        counts[report.host] += 1
         kept = newest.get(report.host)
         if kept is None or (_when(report.probed_at) or _EPOCH) >= (_when(kept.probed_at) or _EPOCH):
             newest[report.host] = report
-    for host in _names(newest.values()):
-        count = sum(1 for r in reports if r.host == host)
-        if count > 1:
-            findings.append(Finding("duplicate-host", "info", [host],
-                                    f"{host} sent {count} reports; the newest ({newest[host].source}) is shown"))
     hosts = sorted(newest.values(), key=lambda h: natural_key(h.host))
+    findings += [Finding("duplicate-host", "info", [h.host],
+                         f"{h.host} sent {counts[h.host]} reports; the newest ({h.source}) is shown")
+                 for h in hosts if counts[h.host] > 1]
     findings += [Finding("unreadable-report", "problem", [], f"skipped {source}: {why}",
                          fix="collect that host's report again: fwguide probe-gpu --json --no-bench")
                  for source, why in skipped]
-    findings += _unusable(hosts) + _drift(hosts) + _missing(hosts) + _stale(hosts)
+    findings += _unusable(hosts) + _drift(hosts) + _missing(hosts) + _stale(
+        hosts, now or datetime.datetime.now(datetime.timezone.utc))
     unnamed = [h for h in hosts if h.host_from_source]
     if unnamed:
         findings.append(Finding("no-host-name", "info", _names(unnamed),
@@ -197,15 +242,17 @@ def _unusable(hosts: list[HostReport]) -> list[Finding]:
                 return None
             diagnosis = next((d for d in host.diagnoses if d.get("framework") == name
                               and d.get("severity") == "problem"), {})
-            why = str(diagnosis.get("message") or (f"its probe ended with status {found.status}" if kind ==
-                                                   "framework-broken" else "it sees none of the host's GPUs"))
-            return kind, why, str(diagnosis.get("fix") or "")
+            why = diagnosis.get("message") or (f"its probe ended with status {found.status}" if kind ==
+                                               "framework-broken" else "it sees none of the host's GPUs")
+            return kind, why, diagnosis.get("fix") or ""
 
         for (kind, why, fix), group in _grouped(hosts, cause).items():
             names = _names(group)
             what = "cannot use the GPUs" if kind == "gpu-unusable" else "does not work"
+            # A fix found in a report is that report's word, not fwguide's: the views say whose it is.
             findings.append(Finding(kind, "problem", names, f"{title} {what} on {_listed(names)}: {why}",
-                                    fix=fix or f"run fwguide probe-gpu on {names[0]} to see why"))
+                                    fix=fix or f"run fwguide probe-gpu on {names[0]} to see why",
+                                    fix_from=names[0] if fix else ""))
     return findings
 
 
@@ -269,14 +316,22 @@ def _missing(hosts: list[HostReport]) -> list[Finding]:
     return findings
 
 
-def _stale(hosts: list[HostReport]) -> list[Finding]:
+def _stale(hosts: list[HostReport], now: datetime.datetime) -> list[Finding]:
+    """Reports a day older than the newest, and reports dated in the future (whose clock is wrong)."""
     moments = {h.host: _when(h.probed_at) for h in hosts}
-    known = [m for m in moments.values() if m is not None]
-    if not known:
-        return []
-    latest = max(known)
+    future = sorted((host for host, moment in moments.items() if moment is not None and moment > now + CLOCK_SLACK),
+                    key=natural_key)
     findings = []
-    ages = {h.host: latest - moment for h in hosts if (moment := moments[h.host]) is not None}
+    if future:
+        findings.append(Finding("future-report", "warning", future,
+                                "reports dated in the future (that host's clock is wrong): their age is unknown, "
+                                "and they do not count when telling old reports from new",
+                                fix="set those hosts' clocks (NTP), then probe them again"))
+    known = [m for host, m in moments.items() if m is not None and host not in future]
+    if not known:
+        return findings
+    latest = max(known)
+    ages = {host: latest - moment for host, moment in moments.items() if moment is not None and host not in future}
     old = sorted((host for host, age in ages.items() if age > STALE_AFTER), key=natural_key)
     if old:
         listed = ", ".join(f"{host} ({ages[host].total_seconds() / 86400:.1f} days)" for host in old)

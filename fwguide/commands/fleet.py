@@ -2,22 +2,26 @@
 
 A REPORT is a file (one report, or several one after another, as an ssh loop or `srun`
 writes them), a folder of such files, or `-` for the same on stdin. A document that is not
-JSON or not a report is named and skipped; a path that cannot be read stops the command.
+JSON or not a report, and a file or folder that cannot be read, is named and skipped.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from fwguide.errors import ExitCode, FwguideError
+from fwguide.files import decode_text
 from fwguide.fleet import HostReport, NotAReport, host_report, merge
+from fwguide.safetext import one_line, shown
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
 _DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\r\n]*")
 
 
 def run(reports: Sequence[str], json_out: bool, markdown: bool) -> int:
@@ -31,6 +35,9 @@ def run(reports: Sequence[str], json_out: bool, markdown: bool) -> int:
     hosts: list[HostReport] = []
     skipped: list[tuple[str, str]] = []
     for label, text in _sources(reports):
+        if isinstance(text, Skip):
+            skipped.append((label, text.why))
+            continue
         if not text.strip():  # what a host that failed to answer leaves behind
             skipped.append((label, "empty: no report in it"))
         for where, doc in _documents(label, text):
@@ -41,10 +48,13 @@ def run(reports: Sequence[str], json_out: bool, markdown: bool) -> int:
                 hosts.append(host_report(doc, where, _fallback_host(label, where)))
             except NotAReport as exc:
                 skipped.append((where, str(exc)))
+            except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:  # a shape not foreseen
+                skipped.append((where, f"not a report fwguide could have written ({type(exc).__name__})"))
     for where, why in skipped:
         sys.stderr.write(f"fwguide fleet: skipped {where}: {why}\n")
     if not hosts:
-        raise FwguideError(f"no readable probe-gpu report among {', '.join(reports)}",
+        raise FwguideError(f"no readable probe-gpu report among {', '.join(shown(r) for r in reports[:5])}"
+                           f"{' …' if len(reports) > 5 else ''}",
                            hint="collect them with: fwguide probe-gpu --json --no-bench > $(hostname).json")
     fleet = merge(hosts, skipped)
     from fwguide.render.fleet import blocks, markdown_blocks
@@ -54,35 +64,49 @@ def run(reports: Sequence[str], json_out: bool, markdown: bool) -> int:
     return int(ExitCode.PROBLEM if fleet.has_problem else ExitCode.OK)
 
 
-def _sources(reports: Sequence[str]) -> Iterator[tuple[str, str]]:
-    """(label, text) for each file named, each report file in a folder named, and stdin for `-`."""
+class Skip:
+    """A source that could not be read, and why: named and skipped like a broken report."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+
+def _sources(reports: Sequence[str]) -> Iterator[tuple[str, str | Skip]]:
+    """(label, text) for each file named, each report file in a folder named, and stdin for `-`.
+
+    A file or folder that cannot be read comes as a Skip: the other reports still merge.
+    """
     for name in reports:
         if name == "-":
             if sys.stdin.isatty():
                 raise FwguideError("fleet - reads reports from stdin, but stdin is a terminal",
                                    hint="pipe them in, e.g. cat reports/*.json | fwguide fleet -")
-            yield "<stdin>", sys.stdin.read()
+            yield "<stdin>", decode_text(sys.stdin.buffer.read(), "<stdin>", errors="replace")
             continue
         path = Path(name)
-        if path.is_dir():
+        label = one_line(name)
+        if not path.is_dir():
+            yield label, _read(path)
+            continue
+        try:
             files = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
-            if not files:
-                raise FwguideError(f"{path}: no {'/'.join(SUFFIXES)} files in this folder",
-                                   hint="save each host's report as HOST.json, e.g. fwguide probe-gpu --json "
-                                        "> reports/$(hostname).json")
-            for file in files:
-                yield str(file), _read(file)
-        else:
-            yield str(path), _read(path)
+        except OSError as exc:
+            yield label, Skip(f"cannot read this folder ({exc.strerror or exc})")
+            continue
+        if not files:
+            yield label, Skip(f"no {'/'.join(SUFFIXES)} files in this folder (save each host's report as "
+                              "HOST.json, e.g. fwguide probe-gpu --json > reports/$(hostname).json)")
+        for file in files:
+            yield one_line(str(file)), _read(file)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path) -> str | Skip:
     try:
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return decode_text(path.read_bytes(), str(path), errors="replace")
     except FileNotFoundError:
-        raise FwguideError(f"{path}: no such file", hint="give probe-gpu --json files, folders of them, or -") from None
+        return Skip("no such file")
     except OSError as exc:
-        raise FwguideError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        return Skip(f"cannot read it ({exc.strerror or exc})")
 
 
 def _documents(label: str, text: str) -> Iterator[tuple[str, Any]]:
@@ -93,24 +117,30 @@ def _documents(label: str, text: str) -> Iterator[tuple[str, Any]]:
     starts: list[tuple[int, Any]] = []
     position, length = 0, len(text)
     while True:
-        while position < length and text[position] in " \t\r\n":
-            position += 1
+        position = _SPACE.match(text, position).end()  # type: ignore[union-attr] - it matches the empty string
         if position >= length:
             break
         try:
             doc, end = _DECODER.raw_decode(text, position)
         except json.JSONDecodeError as exc:
-            starts.append((position, ValueError(f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")))
+            doc, end = ValueError(f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"), -1
+        except ValueError as exc:  # a number of more digits than Python converts
+            doc, end = ValueError(f"not JSON that can be read ({str(exc).split(';')[0]})"), -1
+        except RecursionError:
+            doc, end = ValueError("not JSON that can be read (nested too deeply)"), -1
+        starts.append((position, doc))
+        if end == -1:
             resume = text.find("\n{", position + 1)
             if resume == -1:
                 break
-            position = resume + 1
-            continue
-        starts.append((position, doc))
+            end = resume + 1
         position = end
     several = len(starts) > 1 or label == "<stdin>"
-    for start, doc in starts:
-        yield (f"{label}:{text.count(chr(10), 0, start) + 1}" if several else label), doc
+    line, counted = 1, 0
+    for start, doc in starts:  # line numbers counted once through the text, not from its start for each document
+        line += text.count("\n", counted, start)
+        counted = start
+        yield (f"{label}:{line}" if several else label), doc
 
 
 def _fallback_host(label: str, where: str) -> str:

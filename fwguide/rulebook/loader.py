@@ -32,10 +32,7 @@ def rule_files(path: Path) -> list[Path]:
     YAML name that is not a readable regular file (a broken symlink, a loop, a FIFO) is an error.
     """
     if path.is_dir():
-        files = []
-        for root, folders, names in os.walk(path):
-            folders[:] = [f for f in folders if not f.startswith(".")]
-            files += [Path(root, n) for n in names if n.endswith((".yaml", ".yml")) and not n.startswith(".")]
+        files = _yaml_files(path)
         if not files:
             raise FwguideError(f"{path}: no .yaml files found", hint="a rulebook is a YAML file or a folder of them")
         for found in files:
@@ -46,6 +43,32 @@ def rule_files(path: Path) -> list[Path]:
     if os.path.lexists(path):
         _require_regular(path)
     raise FwguideError(f"{path}: no such file or folder", hint="--rules takes a YAML file or a folder of them")
+
+
+def _yaml_files(top: Path) -> list[Path]:
+    """The .yaml/.yml names under `top`, hidden entries skipped; walked with a list, not recursion, so any depth works."""
+    files, folders = [], [str(top)]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            raise FwguideError(f"{folder}: cannot be read: {exc.strerror or exc}",
+                               hint="--rules takes a YAML file or a folder of them") from None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir()
+            except OSError:  # a link loop: listed as a file, and refused as one
+                is_folder = False
+            if is_folder:
+                if not entry.is_symlink():  # as os.walk: a link to a folder is not followed
+                    folders.append(entry.path)
+            elif entry.name.endswith((".yaml", ".yml")):
+                files.append(Path(entry.path))
+    return files
 
 
 def _require_regular(path: Path) -> None:

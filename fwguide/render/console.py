@@ -23,6 +23,7 @@ class Terminal(msgspec.Struct, frozen=True):
     unicode: bool  # stdout's encoding can show box lines, arrows and bullets
     typing: bool  # stdin is a terminal: a person can answer
     progress: bool  # stderr is a terminal: live progress may be shown there
+    menus: bool = True  # arrow-key menus can be drawn: not a TERM=dumb terminal, which takes plain lines only
 
     @property
     def interactive(self) -> bool:
@@ -55,6 +56,7 @@ def detect() -> Terminal:
         unicode=encoding.startswith("utf"),
         typing=_isatty(sys.stdin),
         progress=_isatty(sys.stderr),
+        menus=os.environ.get("TERM") != "dumb",
     )
 
 

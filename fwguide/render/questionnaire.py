@@ -46,6 +46,10 @@ def ask(rulebook: Rulebook, given: Mapping[str, AnswerValue], machine: Callable[
             line = f"{question.prompt} {words(question, given[question.id], short=False)} (given)"
             print("\n".join(textwrap.wrap(line, max(terminal.width - 1, 20), initial_indent="  ",
                                            subsequent_indent="    ", break_on_hyphens=False)))
+    if not terminal.menus:  # TERM=dumb: numbered questions read line by line, no cursor movement
+        from fwguide.render import lineprompt
+
+        return lineprompt.ask(rulebook, given, machine, terminal.width)
     asked = [q for q in rulebook.questions if q.id not in given]
     chosen: dict[str, AnswerValue] = {}
     prefilled: dict[str, tuple[AnswerValue, str]] = {}
@@ -57,7 +61,7 @@ def ask(rulebook: Rulebook, given: Mapping[str, AnswerValue], machine: Callable[
             prefilled[question.id] = default_for(question, machine())
         shown, origin = (chosen[question.id], "asked") if question.id in chosen else prefilled[question.id]
         progress = f"{index + 1}/{len(asked)}"
-        answer = _Menu(question, shown, origin, progress, index > 0, terminal.width).ask()
+        answer = _Menu(question, shown, origin, progress, index > 0, terminal.width, terminal.unicode).ask()
         if answer is _BACK:
             sys.stdout.write(f"\x1b[{printed.pop()}F\x1b[J")  # the previous answer is asked again in its place
             index -= 1
@@ -103,9 +107,10 @@ class _Menu:
     """One question as a questionary menu, with fwguide's hint line under the choices."""
 
     def __init__(self, question: Question, shown: AnswerValue, origin: str, progress: str,
-                 can_go_back: bool, width: int):
+                 can_go_back: bool, width: int, unicode: bool = True):
         self.question, self.shown, self.origin = question, shown, origin
         self.progress, self.can_go_back, self.width = progress, can_go_back, width
+        self.encodable = (lambda text: text) if unicode else _encodable  # as the terminal's encoding can show it
         self.message = ""  # one line about the last key pressed, shown above the key hints
         self.help = False
 
@@ -131,7 +136,7 @@ class _Menu:
         lines += [("class:instruction", line) for line in hint_lines(self._keys(), width)]
         tokens: list[tuple[str, str]] = []
         for style, line in lines:
-            tokens += [(style, line), ("", "\n")]
+            tokens += [(style, self.encodable(line)), ("", "\n")]
         return tokens[:-1]
 
     def _title(self) -> tuple[str, str]:
@@ -162,7 +167,7 @@ class _Menu:
         from prompt_toolkit.styles import Style
 
         question, kind = self.question, self.question.kind
-        message, note = self._title()
+        message, note = map(self.encodable, self._title())
         style = Style([("qmark", "fg:ansicyan bold"), ("instruction", "fg:ansibrightblack"),
                        ("warning", "fg:ansiyellow"), ("help", "")])
         common: dict[str, Any] = {"qmark": self.progress, "instruction": note, "style": style, "use_jk_keys": False}
@@ -186,6 +191,8 @@ class _Menu:
         listing = next(w for w in app.layout.find_all_windows() if type(w.content).__name__ == "InquirerControl")
         listing.dont_extend_height = to_filter(True)  # the hint line sits right under the choices
         control = listing.content
+        choice_tokens = control.text  # the choices with their pointer and tick marks (● ○ »), drawn on each key
+        control.text = lambda: [(token[0], self.encodable(token[1]), *token[2:]) for token in choice_tokens()]
         app.layout.container.children.insert(2, ConditionalContainer(
             Window(FormattedTextControl(self._hint), dont_extend_height=True), filter=~IsDone()))
         keys = KeyBindings()
@@ -258,6 +265,17 @@ class _Menu:
         @keys.add("i", eager=True)
         def _not_bulk(event: Any) -> None:
             self.message = f"{_key_name(event)} does nothing here."
+
+
+def _encodable(text: str) -> str:
+    """`text` as the terminal's encoding can show it: a stand-in ([x], [ ], Up, ...) for each character it cannot."""
+    from fwguide.lifecycle import ERRORS
+
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        return text.encode(encoding, ERRORS).decode(encoding)
+    except (LookupError, UnicodeError):
+        return text
 
 
 def _key_name(event: Any) -> str:

@@ -109,12 +109,13 @@ def load_probe_json(path: Path) -> ProbeReport:
                            hint="save one with: fwguide probe-gpu --json > probe.json") from None
     import msgspec
 
+    from fwguide.files import decode_text
     from fwguide.probe.model import SCHEMA_VERSION, ProbeReport
     from fwguide.safetext import clean
 
     hint = "save one with: fwguide probe-gpu --json > probe.json"
     try:
-        raw = msgspec.json.decode(data)
+        raw = msgspec.json.decode(decode_text(data, str(path)))  # also with a byte order mark, as PowerShell writes
         version = raw.get("schema_version") if isinstance(raw, dict) else None
         if version != SCHEMA_VERSION and isinstance(version, int) and not isinstance(version, bool):
             raise FwguideError(f"{path}: a report of schema_version {version}; this fwguide reads {SCHEMA_VERSION}",

@@ -265,6 +265,24 @@ def rules_calibrate(
     raise typer.Exit(command.calibrate(cases_file=cases, rules=rules, json_out=json_out, min_ratio=min_ratio))
 
 
+@rules_app.command("freshness", short_help="Compare what the rulebook was checked against with the index.")
+def rules_freshness(
+    rules: RulesOption = None,
+    python: Annotated[
+        Optional[Path], typer.Option("--python", metavar="PATH", help="Ask the index with this interpreter's pip.")
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Compare the releases the rulebook was checked against with the newest on the package index (uses the network).
+
+    Exit 0 when all are current, 1 when a package has a newer release or a verdict is older
+    than 12 months, 2 when the index cannot be reached.
+    """
+    from fwguide.commands import rules as command
+
+    raise typer.Exit(command.freshness(rules=rules, python=python, json_out=json_out))
+
+
 try:  # typer 0.28 carries its own copy of click; earlier releases use click itself
     from typer._click.exceptions import ClickException as _ClickException
 except ImportError:  # pragma: no cover - depends on the typer release installed

@@ -1,4 +1,5 @@
-"""`fwguide rules validate` and `fwguide rules calibrate`: lint a rulebook, measure it against documented decisions."""
+"""`fwguide rules validate`, `calibrate` and `freshness`: lint a rulebook, measure it against documented decisions,
+and compare what it was checked against with the package index."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fwguide.render.console import stdout_console
 from fwguide.render.jsonout import print_json
 from fwguide.render.output import versioned
 from fwguide.rulebook import check
+from fwguide.rulebook.schema import Rulebook
 
 
 def _installed_versions() -> dict[str, str]:
@@ -30,13 +32,23 @@ def _installed_versions() -> dict[str, str]:
     return found
 
 
+def _old_verdict_warnings(rulebook: Rulebook) -> list[str]:
+    from fwguide.freshness import STALE_MONTHS
+    from fwguide.freshness.report import old_verdicts
+
+    return [f"{v.category}: today's verdict is as of {v.as_of.isoformat()} ({v.age}, older than {STALE_MONTHS} "
+            "months); re-check it against its sources (`fwguide rules freshness` lists every old verdict)"
+            for v in old_verdicts(rulebook)]
+
+
 def validate(path: Path | None, json_out: bool) -> int:
     from fwguide.install import newer_than_checked
 
     rulebook, problems = check(path)
     target = str(path) if path else "built-in rulebook"
-    # Warnings, not problems: a newer framework does not make the rulebook invalid, only worth re-checking.
-    warnings = newer_than_checked(rulebook.install, _installed_versions())
+    # Warnings, not problems: a newer framework or an old verdict does not make the rulebook invalid, only worth
+    # re-checking.
+    warnings = newer_than_checked(rulebook.install, _installed_versions()) + _old_verdict_warnings(rulebook)
     if json_out:
         print_json(versioned({
             "rulebook": target,
@@ -113,3 +125,25 @@ def calibrate(cases_file: Path, rules: Path | None, json_out: bool, min_ratio: f
     lines.append(f"{verdict}" + (f": {'; '.join(why)}" if why else f": agreement at least {min_ratio:g}, no strong miss"))
     sys.stdout.write("\n".join(lines) + "\n")
     return int(ExitCode.PROBLEM if failed else ExitCode.OK)
+
+
+def freshness(rules: Path | None, python: Path | None, json_out: bool) -> int:
+    """Exit 0 when nothing on the index is newer than what the rulebook was checked against and no verdict is old,
+    1 when something is stale, 2 when the index cannot be asked (FwguideError)."""
+    from fwguide.freshness.report import check as check_freshness
+    from fwguide.probe import interpreter
+    from fwguide.render import freshness as view
+    from fwguide.render.console import detect
+    from fwguide.render.output import choose, emit
+    from fwguide.rulebook import load
+
+    terminal = detect()
+    rulebook = load(rules)
+    if python is not None:
+        chosen, why = interpreter.resolve(python), "--python"
+    else:
+        chosen, why = interpreter.default()
+    with view.progress(terminal, chosen.path) as update:
+        report = check_freshness(rulebook, chosen.path, why, progress=update)
+    emit(choose(terminal, json_out), terminal, data=lambda: view.data(report), blocks=lambda width: view.blocks(report))
+    return report.exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import msgspec
@@ -72,6 +73,7 @@ def category_json(rulebook: Rulebook, category: Category, results: list | None) 
     data = msgspec.to_builtins(category)
     data["rulebook"] = _meta_json(rulebook)
     data["winner_2017"] = seed_winner(category)
+    data["age_days"] = (datetime.date.today() - category.current.as_of).days  # of today's verdict
     data["check_results"] = msgspec.to_builtins(results) if results is not None else None
     if results:
         data["checked_with"] = {"python": results[0].python, "chosen_by": results[0].chosen_by}

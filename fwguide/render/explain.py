@@ -54,7 +54,8 @@ def category_blocks(rulebook: Rulebook, category: Category, results: Sequence[An
         article = rulebook.meta.article
         source = f"{article.author}, {article.year}" if article else "the 2017 article"
         blocks += [_verdict(f"2017 ({source})", category.seed.winner, category.seed.summary), BLANK]
-    blocks += [_verdict(f"Today (as of {category.current.as_of})", category.current.winner, category.current.summary),
+    current = category.current
+    blocks += [_verdict(f"Today (as of {current.as_of}, {_age(current.as_of)})", current.winner, current.summary),
                BLANK, Heading("Evidence")]
     for item in category.current.evidence:
         since = ""
@@ -65,6 +66,13 @@ def category_blocks(rulebook: Rulebook, category: Category, results: Sequence[An
         blocks += [BLANK, Code(snippet.task, (("PyTorch", snippet.pytorch), ("TensorFlow", snippet.tensorflow)))]
     blocks += [BLANK, *_checks(category, results)]
     return blocks
+
+
+def _age(as_of: Any) -> str:
+    """How old today's verdict is, with what to do when it is old: "3 days ago", "14 months ago: run ..."."""
+    from fwguide.freshness import age_text, is_old
+
+    return age_text(as_of) + (": run `fwguide rules freshness`" if is_old(as_of) else "")
 
 
 def _verdict(title: str, winner: str | None, summary: str) -> Box:

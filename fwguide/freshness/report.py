@@ -169,7 +169,7 @@ def check(rulebook: Rulebook, python: str, chosen_by: str, progress: Callable[[i
     error = _unreachable(python, answers.values())
     if error is not None:
         raise error
-    index = next((a.locations for a in answers.values() if a.status == "found" and a.locations), ())
+    index = tuple(dict.fromkeys(where for c in wanted for where in answers[c.package].locations))
     return Freshness(rulebook.meta.version, rulebook.meta.as_of, python, chosen_by, index,
                      [_entry(c, answers[c.package]) for c in wanted], old_verdicts(rulebook, today),
                      today or datetime.date.today())

@@ -43,6 +43,7 @@ class InstallChoice(msgspec.Struct, frozen=True, kw_only=True):
     where: Where = "this-environment"
     installed: bool = False  # the framework is already installed here in a build that suits
     note: str = ""
+    situation: str = ""  # where the command is to run and what stays here, in a sentence or two (the screen's line)
     os: str
     compute: Compute  # the compute platform of the chosen entry
     variant: str = ""

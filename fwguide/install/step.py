@@ -93,8 +93,9 @@ def _training_machine(choice: InstallChoice, wanted: Compute, machine: MachineFa
         found = machine.missing.get(wanted)
         why = f"the probe found {_MISSING.get(wanted, wanted)} here" + (f" ({found})" if found else "")
     kept = f" {_installed_words(installed, choice.framework)} here stays as it is." if installed else ""
-    note = f"For the training machine: {why}, so run this there.{kept} {choice.note}".strip()
-    return msgspec.structs.replace(choice, where="training-machine", python=None, note=note)
+    situation = f"For the training machine: {why}, so run this there.{kept}"
+    return msgspec.structs.replace(choice, where="training-machine", python=None, situation=situation,
+                                   note=f"{situation} {choice.note}".strip())
 
 
 def next_step(table: Sequence[InstallOption], framework: str, *, os: str, compute: Compute,

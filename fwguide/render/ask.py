@@ -71,19 +71,18 @@ def install_lines(step: InstallStep) -> list[str]:
 
 
 def _next_step(step: InstallStep) -> list[Block]:
-    where = getattr(step, "where", "this-environment")
-    if getattr(step, "installed", False):
-        return [Heading("Next step"), text(("Already installed: ", "green"), step.note or display_name(step.framework),
-                                           indent=2)]
-    title = "Next step, on the machine you will train on" if where == "training-machine" else "Next step"
-    blocks: list[Block] = [Heading(title)]
+    """What to run, and where: nothing when a suitable build is installed; for the training machine when the
+    answers name hardware this machine lacks; the caveat that matters most."""
+    if step.installed:
+        return [Heading("Next step"), text(("Already installed: ", "green"), step.note, indent=2)]
+    elsewhere = step.where == "training-machine"
+    blocks: list[Block] = [Heading("Next step, on the machine you will train on" if elsewhere else "Next step")]
     if step.command:
         blocks.append(text((step.command, "cyan"), indent=2, keep=True))
     if step.fallback_from:
         blocks.append(text(install_lines(step)[0], indent=2))
-    caveat = next(iter([step.replaces] * bool(step.replaces) + step.warnings + step.assumed), "")
-    if where == "training-machine" and step.note:
-        caveat = step.note
+    caveat = step.situation if elsewhere else next(iter([step.replaces] * bool(step.replaces) + step.warnings
+                                                        + step.assumed), "")
     if caveat:
         blocks.append(text((caveat[0].upper() + caveat[1:], "dim"), indent=2))
     return blocks

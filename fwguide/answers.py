@@ -185,8 +185,13 @@ def _parse_located(text: str, name: str, rulebook: Rulebook) -> tuple[Any, dict[
     from fwguide.rulebook.yamlsource import LineDict, read_yaml_text
 
     if name.endswith(".json"):
-        _check_json(text, name)
-    data = read_yaml_text(text, name)
+        plain = _check_json(text, name)
+        try:
+            data = read_yaml_text(text, name)
+        except FwguideError:  # JSON that YAML cannot take (a key over 1,024 characters): read without its lines
+            data = plain
+    else:
+        data = read_yaml_text(text, name)
     lines = data.key_lines if isinstance(data, LineDict) else None
     return data, parse_mapping(data, rulebook, Where(name, lines, getattr(data, "line", 1)))
 
@@ -207,12 +212,12 @@ _CACHE: KeyedCache[dict[str, Union[bool, str, list[str], None]]] = KeyedCache(
     "answers", dict[str, Union[bool, str, list[str], None]], max_bytes=1 << 20)
 
 
-def _check_json(text: str, name: str) -> None:
+def _check_json(text: str, name: str) -> Any:
     # YAML reads almost all JSON, but JSON's own parser gives the JSON-specific error and line.
     import json  # only for a .json answers file not yet in the cache
 
     try:
-        json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FwguideError(located(name, exc.lineno, "", f"invalid JSON: {exc.msg}")) from None
     except ValueError as exc:  # a number of more digits than Python converts

@@ -78,7 +78,8 @@ def _meta(base: LineDict | None, team: LineDict | None, problems: list[Problem])
     if base_meta is None or team_meta is None:
         return base_meta or team_meta
     return msgspec.structs.replace(team_meta, version=f"{base_meta.version}+{team_meta.version}",
-                                   as_of=max(base_meta.as_of, team_meta.as_of))
+                                   as_of=max(base_meta.as_of, team_meta.as_of),
+                                   checked={**base_meta.checked, **team_meta.checked})
 
 
 def _layer_items(layer: list[ParsedFile], section: str, key: str | None, problems: list[Problem]) -> list[LineDict]:

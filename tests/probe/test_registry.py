@@ -33,12 +33,11 @@ def _import():
 
 
 def probe(fw, failure, import_s):
-    result = common.probe_header(FRAMEWORK, failure, ())
-    if fw is None:
-        return result
-    result.update(version=fw.__version__, build={"flavour": "cpu", "label": "CPU only"},
-                  devices=[{"kind": "cpu", "index": 0, "name": "CPU (stand-in)"}], import_s=round(import_s, 4))
-    return result
+    return common.probe(
+        FRAMEWORK, fw, failure, import_s, env=("FAKEFLOW_DEVICE",), packages=("fakeflow",),
+        version=lambda fw: fw.__version__, build=lambda fw, packages: {"flavour": "cpu", "label": "CPU only"},
+        devices=lambda fw, build: ([common.cpu_device("CPU (stand-in)")], None), warm_up=lambda fw, device: None,
+    )
 
 
 def bench(fw, probe_result):
@@ -79,7 +78,8 @@ def stand_in(tmp_path: Path):
     launcher.write_text(LAUNCHER)
 
     def run(*args: str, installed: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "COLUMNS": "120", "PYTHONPATH": str(site.parent) if installed else ""}
+        env = {**os.environ, "COLUMNS": "120", "PYTHONPATH": str(site.parent) if installed else "",
+               "FAKEFLOW_DEVICE": "cpu"}
         return subprocess.run([sys.executable, str(launcher), str(workers / "fakeflow_worker.py"), *args],
                               capture_output=True, text=True, timeout=300, env=env, cwd=NEUTRAL_CWD,
                               stdin=subprocess.DEVNULL)
@@ -98,6 +98,8 @@ def test_stand_in_framework_is_probed_and_in_the_json(stand_in) -> None:
     assert [f["framework"] for f in report["environments"][0]["frameworks"]] == [*shown_by_a_probe(), "fakeflow"]
     found = _framework(report, "fakeflow")
     assert found["status"] == "ok" and found["version"] == "0.7.1" and found["build"]["label"] == "CPU only"
+    assert found["env"] == {"FAKEFLOW_DEVICE": "cpu"} and found["devices"][0]["name"] == "CPU (stand-in)"
+    assert found["import_s"] is not None and found["device_init_s"] is not None  # timed by the shared skeleton
     assert found["bench"][0]["tflops_best"] == 0.5 and found["bench_status"] == "ok"
     cells = {c["feature"]: c["frameworks"] for c in report["environments"][0]["capabilities"]}
     assert cells["installed and imports"]["fakeflow"]["ok"] is True

@@ -88,8 +88,9 @@ def links(text: str) -> str:
 
 
 def _cells(table: Table, row: tuple[str, ...]) -> str:
-    shown = [links(c) if i in table.links else code_span(c) if i in table.code and c.strip() else cell(c)
-             for i, c in enumerate(row)]
+    # A table splits its row at every pipe, even inside a code span: there it must be escaped too.
+    shown = [links(c) if i in table.links else code_span(c).replace("|", "\\|") if i in table.code and c.strip()
+             else cell(c) for i, c in enumerate(row)]
     return "| " + " | ".join(shown) + " |"
 
 

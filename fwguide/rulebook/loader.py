@@ -15,6 +15,7 @@ from fwguide import __version__
 from fwguide.cache import KeyedCache
 from fwguide.errors import FwguideError
 from fwguide.rulebook.schema import Rulebook
+from fwguide.safetext import one_line
 
 if TYPE_CHECKING:
     from fwguide.rulebook.parse import Problem
@@ -120,7 +121,8 @@ def check(rules: Path | None = None) -> tuple[Rulebook, list[Problem]]:
     from fwguide.rulebook.validate import semantic_problems
 
     base = [parse_file(path, path.relative_to(BUILTIN_DIR)) for path in rule_files(BUILTIN_DIR)]
-    overlay = [parse_file(path, path) for path in rule_files(rules)] if rules is not None else []
+    # A team's files are shown as given, with any control character in their names escaped.
+    overlay = [parse_file(path, Path(one_line(str(path)))) for path in rule_files(rules)] if rules is not None else []
     rulebook, origins, problems = merge(base, overlay)
     # The contract is the built-in one: a team's rulebook cannot unmark a question.
     promised = (load() if rules is not None else rulebook).questions

@@ -19,6 +19,7 @@ from fwguide.rulebook.parse import Problem, dotted, locate, parse_path
 from fwguide.install.versions import version_tuple
 from fwguide.rulebook.schema import Alternative, ApiEntry, Category, InstallOption, Question, Rulebook
 from fwguide.rulebook.yamlsource import LineDict
+from fwguide.safetext import one_line
 
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _PEAK_KEYS = {"fp32", "tf32", "bf16", "fp16"}
@@ -29,7 +30,7 @@ class _Reporter:
         self.origins = origins
         self.last_file = Path(sources[-1] if sources else "<rulebook>")  # a team's own file when it has one
         # A team's files are shown as given, which is how sources list them; built-in ones are shown relative.
-        self.rank = {source: index for index, source in enumerate(sources)}
+        self.rank = {one_line(source): index for index, source in enumerate(sources)}
         self.problems: list[Problem] = []
 
     def whole(self, section: list[Any], field: str, expected: str) -> None:

@@ -190,6 +190,15 @@ def test_bidi_controls_in_a_rulebook_are_refused_at_their_line(tmp_path: Path) -
     assert not RAW_CONTROLS.search(proc.stderr)
 
 
+def test_rulebook_file_names_are_shown_escaped(tmp_path: Path) -> None:
+    (tmp_path / "team\x1b]0;pwned\x07\u202e.yaml").write_text("categories: 5\n")
+    for args in (("rules", "validate", str(tmp_path)), ("explain", "coverage", "--rules", str(tmp_path))):
+        proc = run_cli(*args)
+        _clean(proc)
+        assert proc.returncode == 2 and "team\\x1b]0;pwned\\x07\\u202e.yaml:1:" in proc.stderr, proc.stderr
+        assert not RAW_CONTROLS.search(proc.stdout + proc.stderr)
+
+
 # --- 4 and 5. fleet reports: escapes, Markdown structure, a report's own fix ----------------------
 
 def report(host: str, **framework: object) -> dict:

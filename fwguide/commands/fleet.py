@@ -117,7 +117,8 @@ def _documents(label: str, text: str) -> Iterator[tuple[str, Any]]:
     starts: list[tuple[int, Any]] = []
     position, length = 0, len(text)
     while True:
-        position = _SPACE.match(text, position).end()  # type: ignore[union-attr] - it matches the empty string
+        spaces = _SPACE.match(text, position)  # always matches: it may match nothing
+        position = spaces.end() if spaces else position
         if position >= length:
             break
         try:

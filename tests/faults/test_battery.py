@@ -140,7 +140,8 @@ def test_driver_tool_that_leaves_a_child_and_prints_bad_bytes_is_read_and_cleane
     pids = tmp_path / "pids"
     tool = tmp_path / "bin" / "nvidia-smi"
     tool.parent.mkdir()
-    tool.write_text(f'#!/bin/sh\nsleep 300 & echo $! >> "{pids}"\nprintf \'0, GPU \\377, 81559, 550.54.15, 9.0, GPU-1\\n\'\n')
+    tool.write_text(f'#!/bin/sh\nsleep 300 & echo $! >> "{pids}"\n'
+                    "printf '0, GPU \\377, 81559, 550.54.15, 9.0, GPU-1\\n'\n")
     tool.chmod(0o755)
     env = {"PATH": f"{tool.parent}:{os.environ['PATH']}", "FWGUIDE_CACHE_DIR": str(tmp_path / "cache")}
     started = time.monotonic()
@@ -220,7 +221,8 @@ def test_non_utf8_paths_in_flags_work(bare_python: Path, tmp_path: Path) -> None
 
 
 def test_worker_frame_with_a_lone_surrogate_is_bad_output(fake_python: Callable[..., Path]) -> None:
-    fake = fake_python(FORGER + r"""frame '{"kind":"probe","protocol":1,"framework":"'"$fw"'","python":{"version":"\ud800","executable":"x"},"installed":true}'""")
+    fake = fake_python(FORGER + r"""frame '{"kind":"probe","protocol":1,"framework":"'"$fw"'","""
+                       r""""python":{"version":"\ud800","executable":"x"},"installed":true}'""")
     proc = run_cli("probe-gpu", "--json", "--refresh", "--no-bench", "--python", str(fake))
     _clean(proc)
     assert framework(json.loads(proc.stdout), "pytorch")["status"] == "bad-output"
@@ -274,7 +276,8 @@ def test_rules_validate_refuses_a_base_that_is_not_a_weight(tmp_path: Path, base
 
 # --- 10. terminals that cannot show everything; a closed stdout --------------------------------
 
-@pytest.mark.parametrize("args", [["explain", "coverage"], ["ask", "--no-input", "--no-probe", "--set", "scale=research"]])
+@pytest.mark.parametrize("args", [["explain", "coverage"],
+                                  ["ask", "--no-input", "--no-probe", "--set", "scale=research"]])
 def test_latin1_terminal_gets_an_ascii_view(args: list[str]) -> None:
     import pexpect
 

@@ -64,16 +64,20 @@ def validate(path: Path | None, json_out: bool) -> int:
         return int(ExitCode.USAGE if problems else ExitCode.OK)
     for warning in warnings:
         sys.stderr.write(f"warning: {warning}\n")
+    from rich.markup import escape
+
+    from fwguide.safetext import printable
+
     if problems:
-        from fwguide.render.errors import Console
+        from rich.console import Console
 
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         for problem in problems:
             err.print(str(problem), markup=False)
-        err.print(f"[bold red]{len(problems)} problem(s)[/] in {target}")
+        err.print(f"[bold red]{len(problems)} problem(s)[/] in {escape(printable(target))}")
     else:
         stdout_console().print(
-            f"[green]OK[/] {target}: rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of}), "
+            f"[green]OK[/] {escape(printable(target))}: rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of}), "
             f"{len(rulebook.categories)} categories, {len(rulebook.questions)} questions"
         )
     return int(ExitCode.USAGE if problems else ExitCode.OK)

@@ -17,7 +17,8 @@ _GENERATIONS = {(3,): "Kepler", (5,): "Maxwell", (6,): "Pascal", (7,): "Volta", 
 
 def version_tuple(text: str | None) -> tuple[int, ...]:
     """'12.2' -> (12, 2); '2.13.0+cpu' -> (2, 13, 0); unknown -> ()."""
-    return tuple(int(n) for n in re.findall(r"\d+", (text or "").split("+")[0])[:3])
+    # ASCII digit runs of a sane length only: "¹" is a digit to \d and int(), and 5,000 digits are not a version
+    return tuple(int(n) for n in re.findall(r"[0-9]{1,9}", (text or "").split("+")[0])[:3])
 
 
 def at_least(have: str | None, need: str | None) -> bool | None:

@@ -43,7 +43,7 @@ def _bench_device(devices: Sequence[WorkerDevice], label: str) -> WorkerDevice |
     kind, _, index = label.strip("/").lower().replace(":", " ").partition(" ")
     wanted_cpu = kind == "cpu"
     candidates = [d for d in devices if (d.kind == "cpu") == wanted_cpu]
-    number = int(index) if index.isdigit() else 0
+    number = int(index) if re.fullmatch(r"[0-9]{1,6}", index) else 0  # not isdigit(): "¹" passes it
     return next((d for d in candidates if d.index == number), candidates[0] if candidates else None)
 
 

@@ -11,6 +11,7 @@ takes: every file that uses the framework, classed by the heaviest thing in it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -248,7 +249,7 @@ def _evidence(apis: Iterable[LegacyApi]) -> list[str]:
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+    return tuple(int(part) if re.fullmatch(r"[0-9]{1,9}", part) else 0 for part in version.split("."))
 
 
 def _ceilings(tally: _Tally) -> list[Ceiling]:

@@ -8,6 +8,7 @@ console from the decision only when a rich view is drawn.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
@@ -47,7 +48,8 @@ def detect() -> Terminal:
             width = 80
     else:
         columns = os.environ.get("COLUMNS", "")
-        width = min(int(columns), PLAIN_WIDTH) if columns.isdigit() and int(columns) > 20 else PLAIN_WIDTH
+        width = min(int(columns), PLAIN_WIDTH) if re.fullmatch(r"[0-9]{1,5}", columns) and int(columns) > 20 \
+            else PLAIN_WIDTH
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
     return Terminal(
         rich=out_tty,

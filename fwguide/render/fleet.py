@@ -15,11 +15,19 @@ def _all_clear(fleet: Fleet) -> str:
         return "versions match across hosts; no host has a GPU, so each framework runs on the CPU"
     gpus = "every host uses its GPUs" if with_gpus == len(fleet.hosts) else "every host with a GPU uses it"
     return f"{gpus} with each installed framework, and versions match"
+
+
 _SEVERITY = {"problem": ("problem: ", "bold red"), "warning": ("warning: ", "yellow"), "info": ("note: ", "dim")}
 
 
-def header() -> tuple[str, ...]:
-    return ("Host", "GPUs", "Driver", *(f.title for f in frameworks.known()), "Probed")
+def shown(fleet: Fleet) -> list[str]:
+    """The framework columns: the two of the decision always, any other one some host's report probed."""
+    probed = {name for host in fleet.hosts for name in host.frameworks}
+    return [f for f in frameworks.ids() if f in frameworks.DECISION or f in probed]
+
+
+def header(fleet: Fleet) -> tuple[str, ...]:
+    return ("Host", "GPUs", "Driver", *(frameworks.title(f) for f in shown(fleet)), "Probed")
 
 
 def gpus_cell(host: HostReport) -> str:
@@ -53,7 +61,7 @@ def probed_cell(host: HostReport) -> str:
 
 
 def rows(fleet: Fleet) -> list[tuple[str, ...]]:
-    return [(h.host, gpus_cell(h), driver_cell(h), *(framework_cell(h.frameworks.get(f)) for f in frameworks.ids()),
+    return [(h.host, gpus_cell(h), driver_cell(h), *(framework_cell(h.frameworks.get(f)) for f in shown(fleet)),
              probed_cell(h)) for h in fleet.hosts]
 
 
@@ -66,7 +74,7 @@ def summary(fleet: Fleet) -> str:
 
 
 def blocks(fleet: Fleet) -> list[Block]:
-    out: list[Block] = [Table(f"Fleet: {summary(fleet)}", header(), rows(fleet)), BLANK, Heading("Findings")]
+    out: list[Block] = [Table(f"Fleet: {summary(fleet)}", header(fleet), rows(fleet)), BLANK, Heading("Findings")]
     if not fleet.findings:
         out.append(text(f"none: {_all_clear(fleet)}", indent=2))
     for finding in fleet.findings:
@@ -84,7 +92,7 @@ def _from(finding: Finding) -> str:
 
 def markdown_blocks(fleet: Fleet) -> list[Block]:
     """The table and findings for a wiki page or a pull request (fwguide.render.markdown escapes every cell)."""
-    out: list[Block] = [Heading(f"Fleet: {summary(fleet)}", level=1), Table(header=header(), rows=rows(fleet)),
+    out: list[Block] = [Heading(f"Fleet: {summary(fleet)}", level=1), Table(header=header(fleet), rows=rows(fleet)),
                         Heading("Findings")]
     if not fleet.findings:
         out.append(text(f"None: {_all_clear(fleet)}.", lead="- "))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from fwguide import frameworks
 from tests.conftest import DATA, NEUTRAL_CWD, run_cli
 
 OTHER = "node-b.cluster.example.org"  # long, as real host names are: it does not fit a table at 60 columns
@@ -72,7 +73,10 @@ def test_markdown_has_a_row_per_host_and_the_drift(two_hosts: tuple[Path, Path],
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "# Fleet: 2 hosts: 0 problems, 1 warning"
-    assert "| Host | GPUs | Driver | PyTorch | TensorFlow | Probed |" in lines
+    # the decision's two frameworks always, and any other one a report probed (JAX where it is installed)
+    probed = {f["framework"] for env in real_report["environments"] for f in env["frameworks"]}
+    columns = [f.title for f in frameworks.known() if f.id in frameworks.DECISION or f.id in probed]
+    assert f"| Host | GPUs | Driver | {' | '.join(columns)} | Probed |" in lines
     assert any(line.startswith(f"| {OTHER} | none | none | 2.12.0+cpu<br>") for line in lines)
     assert any(line.startswith(f"| {real_report['host']} |") for line in lines)
     assert any(line.startswith("- **warning** (version-drift): PyTorch differs across hosts") for line in lines)

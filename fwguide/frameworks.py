@@ -61,6 +61,9 @@ class Framework(NamedTuple):
     memory: Memory = Memory()
     apple: AppleGpu = AppleGpu()
     windows_gpu: bool = True  # its current releases use an NVIDIA GPU on native Windows (not only in WSL2)
+    windows_gpu_last: str = ""  # the last release that did, when an older one did
+    # What to do when its CUDA build sees no GPU though the driver reports one.
+    gpu_not_found_fix: str = "reinstall the CUDA build"
     keras_backend: str = ""  # its name as a Keras 3 backend (KERAS_BACKEND), when it is one
 
     @property
@@ -115,6 +118,9 @@ TENSORFLOW = Framework(
                    absent="TensorFlow has no official GPU support on macOS; it runs on the CPU here",
                    fix="run TensorFlow on the CPU here, or use PyTorch's mps device for the Apple GPU"),
     windows_gpu=False,  # GPU support on native Windows ended with TensorFlow 2.10
+    windows_gpu_last="2.10",
+    # each release expects the CUDA and cuDNN it was built against: a mismatch shows as "no GPU found"
+    gpu_not_found_fix="install the CUDA and cuDNN libraries this release was built against",
     keras_backend="tensorflow",
 )
 JAX = Framework(

@@ -22,7 +22,6 @@ from fwguide.rulebook.schema import InstallOption
 __all__ = ["best_compute", "diagnose", "install_for", "installed_build", "oldest_capability"]
 
 _ORDER = {"problem": 0, "warning": 1, "info": 2}
-LAST_WINDOWS_GPU_TENSORFLOW = (2, 10)
 
 
 # --- the install command a fix names ---------------------------------------------------------
@@ -156,11 +155,15 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
     if choice is not None and choice.compute != "cuda":
         choice = None
     cuda_command = choice.command if choice else None
-    if machine.os == "windows" and report.framework == "tensorflow" and version_tuple(version)[:2] > LAST_WINDOWS_GPU_TENSORFLOW:
-        yield {"severity": "problem", "code": "windows-native-tensorflow",
-               "message": f"TensorFlow {version} cannot use the GPU on native Windows ({gpus}): "
-                          "GPU support there ended with TensorFlow 2.10",
-               "fix": f"use WSL2 ({cuda_command})" if cuda_command else "use WSL2, or pin tensorflow<2.11"}
+    known = frameworks.find(report.framework)
+    last = known.windows_gpu_last if known else ""
+    if machine.os == "windows" and known is not None and not known.windows_gpu and (
+            not last or version_tuple(version)[:2] > version_tuple(last)[:2]):
+        ended = f": GPU support there ended with {name} {last}" if last else ": it reaches NVIDIA GPUs only in WSL2"
+        pin = f", or pin {known.distributions[-1]}=={last}.*" if last else ""
+        yield {"severity": "problem", "code": f"windows-native-{report.framework}",
+               "message": f"{name} {version} cannot use the GPU on native Windows ({gpus}){ended}",
+               "fix": f"use WSL2 ({cuda_command})" if cuda_command else f"use WSL2{pin}"}
         return
     if flavour != "cuda":
         label = build.label if build else "CPU-only"
@@ -181,8 +184,7 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
                       f"install a {name} build for CUDA {driver_cuda} or older",
                       before=f"update the NVIDIA driver to one that supports CUDA {framework_cuda}, or ")}
         return
-    lead = ("install the CUDA and cuDNN libraries this release was built against"
-            if report.framework == "tensorflow" else "reinstall the CUDA build")
+    lead = known.gpu_not_found_fix if known else "reinstall the CUDA build"
     yield {"severity": "problem", "code": "gpu-not-found",
            "message": f"{name} {version} is built with CUDA {framework_cuda or '?'} and {gpus}, yet {name} sees none{seen}",
            **_fix(choice, lead, lead)}

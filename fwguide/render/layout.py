@@ -33,7 +33,7 @@ class Text(msgspec.Struct, frozen=True):
     parts: tuple[Segment, ...] = ()
     indent: int = 0
     lead: Segment = ("", "")
-    keep: bool = False  # a command to copy: printed whole, never wrapped
+    keep: bool = False  # a command or URL to copy: whole on its line when it fits, else folded between tokens
 
     @property
     def plain(self) -> str:
@@ -90,11 +90,39 @@ Block = Text | Heading | Table | Box | Code
 def show(blocks: Iterable[Block], terminal: Terminal) -> None:
     """Draw `blocks` on stdout: rich on a terminal, plain text anywhere else. Every text is made
     printable first, so nothing that came from outside can reach the terminal as a control."""
-    safe = [printable_block(block) for block in blocks]
+    safe = [_folded(printable_block(block), terminal.width) for block in blocks]
     if not terminal.rich:
         sys.stdout.write(plain(safe, terminal.width))
         return
     _draw_rich(safe, terminal)
+
+
+# Where a command or URL too long for its line may fold: after a space or a slash, before - _ . ? & =.
+_TOKEN_END = re.compile(r"(?<=[ /])|(?=[-_.?&=])")
+
+
+def fold(line: str, room: int) -> list[str]:
+    """`line` in pieces of at most `room` characters, cut at token boundaries (a long URL at its slashes),
+    so the terminal never breaks it mid-word; a piece with no boundary in reach is cut at `room`."""
+    pieces = []
+    while len(line) > room > 0:
+        cuts = [m.start() for m in _TOKEN_END.finditer(line, 1, room) if m.start() > room // 3]
+        cut = cuts[-1] if cuts else room
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip() if line[cut - 1:cut] == " " else line[cut:]
+    return [*pieces, line]
+
+
+def _folded(block: Block, width: int) -> Block:
+    """A `keep` text too long for its line, folded between tokens (its first part's style kept)."""
+    if not isinstance(block, Text) or not block.keep:
+        return block
+    room = width - block.indent - len(block.lead[0])
+    lines = block.plain.split("\n")
+    if all(len(line) <= room for line in lines):
+        return block
+    folded = "\n".join(piece for line in lines for piece in fold(line, room))
+    return msgspec.structs.replace(block, parts=((folded, block.parts[0][1] if block.parts else ""),))
 
 
 def printable_block(block: Block) -> Block:
@@ -234,8 +262,9 @@ def _plain_code(block: Code, width: int) -> list[str]:
     return out
 
 
-# Where a long line of code may break: after ", " or an opening bracket, before " " or ".".
-_CODE_BREAK = re.compile(r"(?<=, )|(?<=[(\[{])|(?= )|(?=\.)")
+# Where a long line of code may break: after ", " or an opening bracket, or before a space; failing those,
+# before the "." of an attribute.
+_CODE_BREAKS = (re.compile(r"(?<=, )|(?<=[(\[{])|(?= )"), re.compile(r"(?=\.)"))
 
 
 def wrap_code(source: str, width: int) -> str:
@@ -248,7 +277,8 @@ def wrap_code(source: str, width: int) -> str:
     for line in source.rstrip().splitlines():
         indent = len(line) - len(line.lstrip())
         while len(line) > width:
-            cuts = [m.start() for m in _CODE_BREAK.finditer(line, indent + 1, width + 1) if indent + 8 < m.start()]
+            cuts = next((found for pattern in _CODE_BREAKS if (found := [
+                m.start() for m in pattern.finditer(line, indent + 1, width + 1) if indent + 8 < m.start()])), [])
             if not cuts:
                 break  # one long token: shown whole rather than cut inside it
             head, rest = line[:cuts[-1]].rstrip(), line[cuts[-1]:].lstrip()
@@ -301,6 +331,8 @@ def _rich_text(block: Text) -> Any:
 
     body = RichText(" " * block.indent if block.keep else "", no_wrap=block.keep)
     for piece, style in block.parts:
+        if block.keep:  # each folded line of a command or URL starts at the block's indent
+            piece = piece.replace("\n", "\n" + " " * block.indent)
         body.append(piece, _RICH_STYLES.get(style, style) or None)
     if block.lead[0]:
         return _hanging(RichText(block.lead[0], style=block.lead[1] or ""), body, block.indent)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from fwguide import frameworks
+
 from fwguide.rulebook import load
 from tests.conftest import NEUTRAL_CWD
 
@@ -50,7 +52,7 @@ def test_set_completes_the_next_choice_of_a_list_without_repeating_one() -> None
 
 
 def test_framework_flag_completes_framework_names() -> None:
-    assert set(_offered("fwguide probe-gpu --framework ")) == {"torch", "tensorflow"}
+    assert set(_offered("fwguide probe-gpu --framework ")) == {f.cli_name for f in frameworks.known()}
 
 
 @pytest.mark.parametrize("line", ["fwguide explain dev", "fwguide ask --set deploy="])

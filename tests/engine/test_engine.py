@@ -76,7 +76,7 @@ def test_facts_rule_needs_one_of_its_probe_facts() -> None:
     assert recommend(answers(), book).scores.pytorch == 0.0
     result = recommend(answers(), book, frozenset({"gpu-torch-only"}))
     assert result.scores.pytorch == 1.0
-    assert "the probe found that a GPU is usable from PyTorch but not from TensorFlow here" in result.contributions[-1].because
+    assert "fwguide found that a GPU is usable from PyTorch but not from TensorFlow here" in result.contributions[-1].because
 
 
 def test_because_cites_the_answers_that_triggered_the_rule() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fwguide.errors import ExitCode, FwguideError
 from fwguide.engine import display_name
+from fwguide.errors import ExitCode, FwguideError
 from fwguide.render.console import stdout_console
 from fwguide.render.jsonout import print_json
 from fwguide.render.output import versioned
@@ -85,7 +85,10 @@ def validate(path: Path | None, json_out: bool) -> int:
 
 def calibrate(cases_file: Path, rules: Path | None, json_out: bool, min_ratio: float) -> int:
     """Run a case library through the engine; exit 1 below `min_ratio` agreement or on any strong miss."""
-    from fwguide.calibrate import calibrate as run_cases, read_cases
+    from fwguide.calibrate import calibrate as run_cases
+    from fwguide.calibrate import read_cases
+    from fwguide.render.console import detect
+    from fwguide.render.layout import show, text
     from fwguide.rulebook import load
 
     if not 0.0 <= min_ratio <= 1.0:
@@ -108,26 +111,28 @@ def calibrate(cases_file: Path, rules: Path | None, json_out: bool, min_ratio: f
     counted = [c for c in outcome.cases if c.counted]
     close = [c for c in outcome.cases if c.close]
     past = [c for c in outcome.cases if not c.holds_today and not c.close]
-    lines = [f"{cases_file}: {len(outcome.cases)} cases, rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of})",
-             f"Agreement on firm cases: {sum(c.hit for c in counted)}/{len(counted)} ({outcome.agreement:.0%})",
-             f"Close calls (not counted): {sum(c.hit for c in close)}/{len(close)} agree",
-             f"Calls that no longer hold today (not counted): {sum(c.hit for c in past)}/{len(past)} agree",
-             "Confidence given: " + ", ".join(f"{level} {count}" for level, count in outcome.confidence_counts.items()),
-             f"Misses at strong confidence: {outcome.strong_misses}"]
+    blocks = [text(line) for line in [
+        f"{cases_file}: {len(outcome.cases)} cases, rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of})",
+        f"Agreement on firm cases: {sum(c.hit for c in counted)}/{len(counted)} ({outcome.agreement:.0%})",
+        f"Close calls (not counted): {sum(c.hit for c in close)}/{len(close)} agree",
+        f"Calls that no longer hold today (not counted): {sum(c.hit for c in past)}/{len(past)} agree",
+        "Confidence given: " + ", ".join(f"{level} {count}" for level, count in outcome.confidence_counts.items()),
+        f"Misses at strong confidence: {outcome.strong_misses}"]]
     if outcome.misses:
-        lines.append("Misses:")
-        lines += [f"  {c.id}: expected {display_name(c.expected)}, got {display_name(c.recommendation)} "
-                  f"({c.confidence}; PyTorch {c.scores.pytorch:g}, TensorFlow {c.scores.tensorflow:g})"
-                  + (" [close call]" if c.close else "") + ("" if c.holds_today else " [no longer holds]")
-                  for c in outcome.misses]
-    verdict = "FAIL" if failed else "OK"
+        blocks.append(text("Misses:"))
+        blocks += [text(f"{c.id}: expected {display_name(c.expected)}, got {display_name(c.recommendation)} "
+                        f"({c.confidence}; PyTorch {c.scores.pytorch:.1f}, TensorFlow {c.scores.tensorflow:.1f})"
+                        + (" [close call]" if c.close else "") + ("" if c.holds_today else " [no longer holds]"),
+                        lead="- ", indent=2)
+                   for c in outcome.misses]
     why = []
     if outcome.agreement < min_ratio:
         why.append(f"agreement below --min {min_ratio:g}")
     if outcome.strong_misses:
         why.append(f"{outcome.strong_misses} miss(es) at strong confidence")
-    lines.append(f"{verdict}" + (f": {'; '.join(why)}" if why else f": agreement at least {min_ratio:g}, no strong miss"))
-    sys.stdout.write("\n".join(lines) + "\n")
+    blocks.append(text(("FAIL" if failed else "OK", "bold red" if failed else "bold green"),
+                       f": {'; '.join(why)}" if why else f": agreement at least {min_ratio:g}, no strong miss"))
+    show(blocks, detect())
     return int(ExitCode.PROBLEM if failed else ExitCode.OK)
 
 

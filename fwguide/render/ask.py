@@ -74,7 +74,7 @@ def _next_step(step: InstallStep) -> list[Block]:
     """What to run, and where: nothing when a suitable build is installed; for the training machine when the
     answers name hardware this machine lacks; the caveat that matters most."""
     if step.installed:
-        return [Heading("Next step"), text(("Already installed: ", "green"), step.note, indent=2)]
+        return [Heading("Next step"), text((step.note, "green"), indent=2)]  # "... is already installed in ..."
     elsewhere = step.where == "training-machine"
     blocks: list[Block] = [Heading("Next step, on the machine you will train on" if elsewhere else "Next step")]
     if step.command:
@@ -135,8 +135,8 @@ def summary_blocks(outcome: AskOutcome, rulebook: Rulebook, written: list[Path],
         blocks += _next_step(result.next_step)
     if outcome.probe and outcome.probe.get("python"):
         chosen = outcome.probe.get("python_chosen_by")
-        blocks.append(text((f"Probed environment: {outcome.probe['python']}" + (f" ({chosen})" if chosen else ""),
-                            "dim")))
+        blocks.append(text((f"{outcome.probe['python']}" + (f" ({chosen})" if chosen else ""), "dim"),
+                           lead=("Probed environment: ", "dim")))
     if not details and (answers.defaulted or answers.detected):
         counts = [f"defaults kept: {len(answers.defaulted)}"] * bool(answers.defaulted) + [
             f"detected: {len(answers.detected)}"] * bool(answers.detected)
@@ -147,7 +147,7 @@ def summary_blocks(outcome: AskOutcome, rulebook: Rulebook, written: list[Path],
         more.append("--report FILE.md")
     if not details:
         more.append("--details")
-    blocks.append(text((f"More: {' · '.join(more)}", "dim")))
+    blocks.append(text((" · ".join(more), "dim"), lead=("More: ", "dim")))
     return blocks
 
 

@@ -18,6 +18,7 @@ from fwguide import frameworks
 from fwguide.probe.model import CapabilityCell, Environment, FrameworkReport, MachineInfo, Matmul, ProbeReport
 from fwguide.render.console import Terminal
 from fwguide.render.layout import BLANK, INDENT, Block, Heading, Table, show, text
+
 _RUNNING = ("probing", "waiting to benchmark", "benchmarking")
 _STYLES = {"OK": "green", "NO": "red", "n/a": "dim", "none": "dim", "problem": "bold red", "warning": "yellow",
            "info": "cyan", "ok": "green", "hidden": "red", "reserved up front": "red", "not installed": "yellow"}
@@ -106,9 +107,12 @@ def _environment(environment: Environment) -> list[Table]:
     tables = [Table(title, ("", *(frameworks.title(r.framework) for r in environment.frameworks)), rows, marks=_STYLES,
                     stack="columns")]
     if names:  # a framework that is not installed has no capabilities to list
+        rows = [(c.feature, *(_cell(c.frameworks.get(n)) for n in names)) for c in environment.capabilities]
+        # A feature that reads the same for every framework is said once, under the table.
+        same = [row for row in rows if len(names) > 1 and len(set(row[1:])) == 1]
         tables.append(Table("Capabilities", ("feature", *(frameworks.title(n) for n in names)),
-                            [(c.feature, *(_cell(c.frameworks.get(n)) for n in names)) for c in environment.capabilities],
-                            marks=_STYLES))
+                            [row for row in rows if row not in same], marks=_STYLES,
+                            notes=[f"{row[0]}: {row[1]} for every framework" for row in same]))
     return tables
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import PYTHON, compare  # noqa: E402
+from _timing import PYTHON, compare
 
 ANSWERS = """\
 scale: startup

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import PYTHON, compare  # noqa: E402
+from _timing import PYTHON, compare
 
 FWGUIDE = str(Path(PYTHON).with_name("fwguide"))
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -110,6 +110,7 @@ if __name__ == "__main__":
         subprocess.run([FWGUIDE, "probe-gpu"], env={**os.environ, **env}, capture_output=True, check=True)
         print("\nwarm cache")
         compare([PYTHON, "-c", "import typer, rich"],
-                {"fwguide probe-gpu": [FWGUIDE, "probe-gpu"], "fwguide probe-gpu --json": [FWGUIDE, "probe-gpu", "--json"]},
+                {"fwguide probe-gpu": [FWGUIDE, "probe-gpu"],
+                 "fwguide probe-gpu --json": [FWGUIDE, "probe-gpu", "--json"]},
                 runs=15, env=env, targets={"fwguide probe-gpu": 1.5, "fwguide probe-gpu --json": 1.5})
         matmul_honesty(cache)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import PYTHON, compare  # noqa: E402
+from _timing import PYTHON, compare
 
 MODULE = '''"""A module of the app."""
 import os

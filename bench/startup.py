@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import PYTHON, compare  # noqa: E402
+from _timing import PYTHON, compare
 
 if __name__ == "__main__":
     fwguide = [str(Path(PYTHON).with_name("fwguide"))]

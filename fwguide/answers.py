@@ -12,7 +12,7 @@ import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import msgspec
 
@@ -76,7 +76,8 @@ def check_answer(question: Question, raw: Any, where: Where, *, from_text: bool 
         raise where.error(qid, f"expected yes or no (true/false), got {_shown(raw)}")
     if question.kind == "one":
         if isinstance(raw, list) or (from_text and isinstance(raw, str) and "," in raw):
-            raise where.error(qid, f"expected one choice, got a list (this question takes one of: {', '.join(choices)})")
+            raise where.error(qid, "expected one choice, got a list "
+                                   f"(this question takes one of: {', '.join(choices)})")
         if not isinstance(raw, str):
             raise where.error(qid, f"expected one of: {', '.join(choices)}; got {_shown(raw)}")
         return _choice(question, raw.strip(), choices, where)
@@ -208,8 +209,8 @@ def _cache_key(path: Path) -> str | None:
 
 
 # The raw mapping of an answers file that checked out: only what check_answer accepts can be in it.
-_CACHE: KeyedCache[dict[str, Union[bool, str, list[str], None]]] = KeyedCache(
-    "answers", dict[str, Union[bool, str, list[str], None]], max_bytes=1 << 20)
+_CACHE: KeyedCache[dict[str, bool | str | list[str] | None]] = KeyedCache(
+    "answers", dict[str, bool | str | list[str] | None], max_bytes=1 << 20)
 
 
 def _check_json(text: str, name: str) -> Any:
@@ -296,7 +297,8 @@ def dump_answers(answers: Mapping[str, AnswerValue], rulebook: Rulebook, path: P
     import yaml
 
     out = io.StringIO()
-    out.write(f"# fwguide answers (rulebook {rulebook.meta.version}). Use again with: fwguide ask --answers {path.name}\n")
+    out.write(f"# fwguide answers (rulebook {rulebook.meta.version}). "
+              f"Use again with: fwguide ask --answers {path.name}\n")
     for qid, value in answers.items():
         question = rulebook.question(qid)
         if question is not None:

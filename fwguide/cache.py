@@ -9,6 +9,7 @@ than `keep_days`, beyond the newest `max_entries`, and temporary files left by a
 killed run. A cache that cannot be read or written only costs speed.
 """
 
+import contextlib
 import os
 import stat
 import time
@@ -41,7 +42,7 @@ class KeyedCache(Generic[T]):
     def __init__(self, name: str, kind: Any, *, max_bytes: int = 8 << 20, max_entries: int = 64,
                  keep_days: float = 30):
         self.name = name
-        self.kind = kind
+        self.entry_type: Any = _Entry[kind]  # what a file holds: its key and a `kind` value
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.keep_seconds = keep_days * 24 * 3600
@@ -60,7 +61,7 @@ class KeyedCache(Generic[T]):
         if data is None:
             return None
         try:
-            entry = msgspec.msgpack.decode(data, type=_Entry[self.kind])  # type: ignore[name-defined]
+            entry = msgspec.msgpack.decode(data, type=self.entry_type)
         except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             return None
         return entry.value if entry.key == key_bytes(key) else None
@@ -110,7 +111,5 @@ class KeyedCache(Generic[T]):
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass

@@ -8,7 +8,7 @@ import copy
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -33,14 +33,20 @@ rules_app = typer.Typer(help="Check a rulebook (the built-in one or a team's own
 app.add_typer(rules_app, name="rules")
 
 RulesOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--rules", metavar="PATH", help="A team rulebook (YAML file or folder) laid over the built-in one."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of the rich view.")]
 
 
+def _path_option(flag: str, metavar: str, help: str) -> Any:
+    """An option that names a file, folder or interpreter (the parameter is None when it is not given)."""
+    return typer.Option(flag, metavar=metavar, help=help)
+
+
 # What --framework accepts: each registered framework by the name it is imported as (torch, tensorflow).
-FrameworkName = Enum("FrameworkName", [(f.cli_name, f.cli_name) for f in frameworks.known()], type=str)  # type: ignore[misc]
+FrameworkName = Enum(  # type: ignore[misc]  # its members come from the registry at run time
+    "FrameworkName", [(f.cli_name, f.cli_name) for f in frameworks.known()], type=str)
 
 
 def _complete_category(incomplete: str) -> list[tuple[str, str]]:
@@ -79,41 +85,38 @@ def _root(
 
 @app.command(short_help="Answer a few questions; get a recommendation and why.")
 def ask(
-    answers: Annotated[
-        Optional[Path], typer.Option("--answers", metavar="FILE", help="Answers from a YAML or JSON file; - reads them from stdin.")
-    ] = None,
+    answers: Annotated[Path | None, _path_option(
+        "--answers", "FILE", "Answers from a YAML or JSON file; - reads them from stdin.")] = None,
     set_: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--set", metavar="ID=VALUE", autocompletion=_complete_answer,
                      help="Answer one question (repeatable; lists comma-separated). Wins over --answers."),
     ] = None,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt: unanswered questions take their defaults.")] = False,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt: unanswered questions take their defaults.")
+    ] = False,
     no_probe: Annotated[bool, typer.Option("--no-probe", help="Skip the hardware probe.")] = False,
-    probe_json: Annotated[
-        Optional[Path], typer.Option("--probe-json", metavar="FILE", help="Use a saved `probe-gpu --json` instead of probing.")
-    ] = None,
-    python: Annotated[
-        Optional[Path], typer.Option("--python", metavar="PATH", help="Probe this interpreter's environment (e.g. the project's venv).")
-    ] = None,
+    probe_json: Annotated[Path | None, _path_option(
+        "--probe-json", "FILE", "Use a saved `probe-gpu --json` instead of probing.")] = None,
+    python: Annotated[Path | None, _path_option(
+        "--python", "PATH", "Probe this interpreter's environment (e.g. the project's venv).")] = None,
     timeout: Annotated[
-        Optional[float],
-        typer.Option("--timeout", metavar="SECONDS", help="Give up on the hardware probe after this long (default: 120).",
-                     show_default=False),
+        float | None,
+        typer.Option("--timeout", metavar="SECONDS", show_default=False,
+                     help="Give up on the hardware probe after this long (default: 120)."),
     ] = None,
     json_out: JsonOption = False,
-    report: Annotated[
-        Optional[Path], typer.Option("--report", metavar="FILE.md|-", help="Write a Markdown decision record (- for stdout).")
-    ] = None,
-    save: Annotated[
-        Optional[Path], typer.Option("--save", metavar="FILE", help="Save the answers (readable again with --answers).")
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the --report / --save files if they exist.")] = False,
+    report: Annotated[Path | None, _path_option(
+        "--report", "FILE.md|-", "Write a Markdown decision record (- for stdout).")] = None,
+    save: Annotated[Path | None, _path_option(
+        "--save", "FILE", "Save the answers (readable again with --answers).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --report / --save files if they exist.")
+    ] = False,
     rules: RulesOption = None,
-    project: Annotated[
-        Optional[Path],
-        typer.Option("--project", metavar="DIR", help="Detect existing code and experience from this project folder "
-                     "(default: the current folder when it looks like a project and no --answers file is given)."),
-    ] = None,
+    project: Annotated[Path | None, _path_option(
+        "--project", "DIR", "Detect existing code and experience from this project folder "
+        "(default: the current folder when it looks like a project and no --answers file is given).")] = None,
     details: Annotated[
         bool, typer.Option("--details", help="Also show every category's points and reasons, and the alternatives.")
     ] = False,
@@ -142,11 +145,11 @@ def probe_gpu(
         bool, typer.Option("--markdown", help="Print a compact Markdown report to paste into a GitHub issue.")
     ] = False,
     python: Annotated[
-        Optional[list[Path]],
+        list[Path] | None,
         typer.Option("--python", metavar="PATH", help="Probe this interpreter's environment (repeatable)."),
     ] = None,
     framework: Annotated[
-        Optional[list[FrameworkName]],
+        list[FrameworkName] | None,
         typer.Option("--framework", help="Probe only this framework (repeatable); exit 1 if it is not usable."),
     ] = None,
     timeout: Annotated[
@@ -169,17 +172,15 @@ def probe_gpu(
 @app.command(short_help="One category: the 2017 call, today's, evidence and code.")
 def explain(
     category: Annotated[
-        Optional[str], typer.Argument(help="A category id, title or alias (case does not matter).", show_default=False,
-                                      autocompletion=_complete_category)
+        str | None, typer.Argument(help="A category id, title or alias (case does not matter).", show_default=False,
+                                   autocompletion=_complete_category)
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List every category.")] = False,
     json_out: JsonOption = False,
-    check: Annotated[
-        bool, typer.Option("--check", help="Also run the live checks against the installed frameworks (a few seconds).")
-    ] = False,
-    python: Annotated[
-        Optional[Path], typer.Option("--python", metavar="PATH", help="Run the --check checks with this interpreter's frameworks.")
-    ] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Also run the live checks against the installed frameworks (a few seconds).")] = False,
+    python: Annotated[Path | None, _path_option(
+        "--python", "PATH", "Run the --check checks with this interpreter's frameworks.")] = None,
     rules: RulesOption = None,
 ) -> None:
     """Explain one comparison category: the 2017 verdict, today's verdict, evidence and code."""
@@ -213,14 +214,17 @@ def fleet(
 @app.command(short_help="What the project's framework code already decides.")
 def scan(
     folder: Annotated[
-        Optional[Path], typer.Argument(metavar="[DIR]", show_default=False,
-                                       help="The project folder (default: the current folder).")
+        Path | None, typer.Argument(metavar="[DIR]", show_default=False,
+                                    help="The project folder (default: the current folder).")
     ] = None,
     json_out: JsonOption = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print the report as Markdown for a pull request.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the report as Markdown for a pull request.")
+    ] = False,
     rules: RulesOption = None,
 ) -> None:
-    """What the project's code already decides: framework APIs it uses, what became of them, what staying or moving takes.
+    """What the project's code already decides: framework APIs it uses, what became of them, what staying or
+    moving takes.
 
     Every use of an API the rulebook's API map knows (deprecated, removed or current), the version
     ceilings removed APIs impose, and an estimate in counts (not hours) of modernising in place or
@@ -235,7 +239,8 @@ def scan(
 @rules_app.command("validate", short_help="Lint a rulebook: FILE:LINE: field: what was expected.")
 def rules_validate(
     path: Annotated[
-        Optional[Path], typer.Argument(help="A rulebook file or folder; the built-in rulebook if omitted.", show_default=False)
+        Path | None,
+        typer.Argument(help="A rulebook file or folder; the built-in rulebook if omitted.", show_default=False),
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -247,8 +252,8 @@ def rules_validate(
 
 @rules_app.command("calibrate", short_help="Score documented decisions: agreement and misses.")
 def rules_calibrate(
-    cases: Annotated[Path, typer.Argument(metavar="CASES.yaml", help="A library of documented decisions (YAML or JSON).",
-                                          show_default=False)],
+    cases: Annotated[Path, typer.Argument(metavar="CASES.yaml", show_default=False,
+                                          help="A library of documented decisions (YAML or JSON).")],
     rules: RulesOption = None,
     json_out: JsonOption = False,
     min_ratio: Annotated[
@@ -268,9 +273,8 @@ def rules_calibrate(
 @rules_app.command("freshness", short_help="Compare what the rulebook was checked against with the index.")
 def rules_freshness(
     rules: RulesOption = None,
-    python: Annotated[
-        Optional[Path], typer.Option("--python", metavar="PATH", help="Ask the index with this interpreter's pip.")
-    ] = None,
+    python: Annotated[Path | None, _path_option(
+        "--python", "PATH", "Ask the index with this interpreter's pip.")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Compare the releases the rulebook was checked against with the newest on the package index (uses the network).
@@ -286,7 +290,7 @@ def rules_freshness(
 try:  # typer 0.28 carries its own copy of click; earlier releases use click itself
     from typer._click.exceptions import ClickException as _ClickException
 except ImportError:  # pragma: no cover - depends on the typer release installed
-    from click.exceptions import ClickException as _ClickException  # type: ignore[no-redef]
+    from click import ClickException as _ClickException  # type: ignore[import-not-found, no-redef]  # typer < 0.28
 
 
 def _app_for(argv: list[str]) -> typer.Typer:

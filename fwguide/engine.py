@@ -17,7 +17,16 @@ from fwguide.factors import Factor, label, sides, split_route
 from fwguide.install import EnvironmentFacts, InstallChoice, MachineFacts, next_step
 from fwguide.rulebook.schema import Alternative, Compute, Confidence, Framework, Rulebook, Split
 from fwguide.scoring import (  # re-exported: the engine's public vocabulary
-    FRAMEWORKS, AnswerValue, Cause, Contribution, HardConstraint, Points, Tally, display_name, match_when, other,
+    FRAMEWORKS,
+    AnswerValue,
+    Cause,
+    Contribution,
+    HardConstraint,
+    Points,
+    Tally,
+    display_name,
+    match_when,
+    other,
     tally,
 )
 
@@ -158,7 +167,8 @@ def compute_platform(os_name: str, hardware: list[str]) -> Compute:
 
 
 def install_step(rulebook: Rulebook, framework: Framework, answers: Mapping[str, AnswerValue],
-                 machine: MachineFacts | None = None, environment: EnvironmentFacts | None = None) -> InstallStep | None:
+                 machine: MachineFacts | None = None,
+                 environment: EnvironmentFacts | None = None) -> InstallStep | None:
     """The next step for `framework` on the answered OS and hardware, with the CPU build as fallback.
 
     Without `machine` and `environment` nothing about this machine is known, so the choice lists

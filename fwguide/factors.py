@@ -37,7 +37,8 @@ class Factor(msgspec.Struct, frozen=True):
         return self.question, str(self.answer)
 
 
-def label(rulebook: Rulebook, question_id: str, answer: AnswerValue, fact_words: Mapping[str, str] | None = None) -> str:
+def label(rulebook: Rulebook, question_id: str, answer: AnswerValue,
+          fact_words: Mapping[str, str] | None = None) -> str:
     """An answer in the few words the result screen uses; a fact as its finder describes it (`fact_words`: the
     project scan's own sentence for a project fact, "12 of 20 files ... tf.estimator, removed in 2.16")."""
     if question_id == FACTS_KEY:
@@ -51,11 +52,11 @@ def label(rulebook: Rulebook, question_id: str, answer: AnswerValue, fact_words:
     return ", ".join(choices[v].short or choices[v].label if v in choices else v for v in values)
 
 
-def _shares(contribution: Contribution) -> list[tuple[Cause, str]]:
+def _shares(contribution: Contribution) -> list[tuple[Cause, str | bool]]:
     """The causes that count as factors, one per answer choice, each with its share of the points."""
     counted = [c for c in contribution.causes if c.origin != "default"]
     return [(cause, value) for cause in counted
-            for value in (cause.answer if isinstance(cause.answer, list) else [cause.answer])]  # type: ignore[misc]
+            for value in (cause.answer if isinstance(cause.answer, list) else [cause.answer])]
 
 
 def factors(contributions: Iterable[Contribution], rulebook: Rulebook,
@@ -79,10 +80,11 @@ def factors(contributions: Iterable[Contribution], rulebook: Rulebook,
     for key, points in net.items():
         if round(abs(points), 1) == 0:
             continue
-        question, value, origin = found[key]
+        question, answer, origin = found[key]
         framework = DECISION[0] if points > 0 else DECISION[1]
         category = max(by_category[key], key=by_category[key].__getitem__)
-        out.append((framework, Factor(question=question, answer=value, label=label(rulebook, question, value, fact_words),
+        out.append((framework, Factor(question=question, answer=answer,
+                                      label=label(rulebook, question, answer, fact_words),
                                       category=category, points=round(abs(points), 1), origin=origin)))
     return sorted(out, key=lambda item: (-item[1].points, item[1].question, str(item[1].answer)))
 

@@ -133,7 +133,8 @@ def check_output(target: Path | str, force: bool, flag: str) -> None:
     except OSError:
         return  # new: whether it can be created is found out when it is written
     if stat.S_ISDIR(info.st_mode):
-        raise FwguideError(f"{flag} {target}: is a folder", hint=f"give a file name, e.g. {flag} {Path(target) / 'decision.md'}")
+        raise FwguideError(f"{flag} {target}: is a folder",
+                           hint=f"give a file name, e.g. {flag} {Path(target) / 'decision.md'}")
     if stat.S_ISREG(info.st_mode) and not force:
         raise FwguideError(f"{flag} {target}: already exists", hint="pass --force to overwrite it")
 

@@ -11,6 +11,7 @@ Merging is linear in the number of reports (after sorting the host names).
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -224,29 +225,30 @@ def _grouped(hosts: Iterable[HostReport], key: Callable[[HostReport], Any]) -> d
     return groups
 
 
+def _unusable_cause(name: str, host: HostReport) -> tuple[str, str, str] | None:
+    """Why framework `name` is of no use on `host` (kind, why, fix), or None when it is fine or not installed."""
+    found = host.frameworks.get(name)
+    if found is None or found.status == "missing":
+        return None
+    if found.status != "ok":
+        kind = "framework-broken"
+    elif found.uses_gpu is False:
+        kind = "gpu-unusable"
+    else:
+        return None
+    diagnosis = next((d for d in host.diagnoses if d.get("framework") == name
+                      and d.get("severity") == "problem"), {})
+    why = diagnosis.get("message") or (f"its probe ended with status {found.status}" if kind ==
+                                       "framework-broken" else "it sees none of the host's GPUs")
+    return kind, why, diagnosis.get("fix") or ""
+
+
 def _unusable(hosts: list[HostReport]) -> list[Finding]:
     """Hosts with GPUs that a framework cannot use (or that cannot even load it), grouped by cause."""
     findings = []
     for name in registry.ids():
         title = registry.title(name)
-
-        def cause(host: HostReport) -> tuple[str, str, str] | None:
-            found = host.frameworks.get(name)
-            if found is None or found.status == "missing":
-                return None
-            if found.status != "ok":
-                kind = "framework-broken"
-            elif found.uses_gpu is False:
-                kind = "gpu-unusable"
-            else:
-                return None
-            diagnosis = next((d for d in host.diagnoses if d.get("framework") == name
-                              and d.get("severity") == "problem"), {})
-            why = diagnosis.get("message") or (f"its probe ended with status {found.status}" if kind ==
-                                               "framework-broken" else "it sees none of the host's GPUs")
-            return kind, why, diagnosis.get("fix") or ""
-
-        for (kind, why, fix), group in _grouped(hosts, cause).items():
+        for (kind, why, fix), group in _grouped(hosts, functools.partial(_unusable_cause, name)).items():
             names = _names(group)
             what = "cannot use the GPUs" if kind == "gpu-unusable" else "does not work"
             # A fix found in a report is that report's word, not fwguide's: the views say whose it is.

@@ -10,6 +10,7 @@ cannot show a character gets an ASCII stand-in instead of a crash.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import io
 import os
@@ -89,17 +90,15 @@ def prepare() -> None:
     stdout_closed, stderr_closed = sys.stdout is None, sys.stderr is None
     _hold_standard_fds()
     if stdout_closed:
-        sys.stdout = _ClosedStdout()  # type: ignore[assignment]
+        sys.stdout = _ClosedStdout()
     if stderr_closed:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
     _check_stdout_writes()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors=ERRORS)
-            except (ValueError, OSError):
-                pass
 
 
 class _CheckedWrites(io.RawIOBase):

@@ -81,7 +81,8 @@ def shifts(result: Recommendation) -> tuple[list[CategoryShift], list[CategorySh
     grouped: dict[str, list[Contribution]] = {}
     for contribution in result.contributions:
         grouped.setdefault(contribution.category, []).append(contribution)
-    moved, prior = [], []
+    moved: list[CategoryShift] = []
+    prior: list[CategoryShift] = []
     for items in grouped.values():
         net = round(sum(c.points.pytorch - c.points.tensorflow for c in items), 4)
         if net == 0:

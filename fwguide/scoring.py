@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 import msgspec
 
@@ -40,7 +40,7 @@ from fwguide.rulebook.names import FACTS, FACTS_KEY, PROJECT_FACTS
 from fwguide.rulebook.schema import Category, Confidence, Framework, Rulebook, WeightRule, WhenValue, Winner
 
 AnswerValue = str | bool | list[str]
-FRAMEWORKS: tuple[Framework, Framework] = frameworks.DECISION  # type: ignore[assignment]
+FRAMEWORKS = cast("tuple[Framework, Framework]", frameworks.DECISION)  # the registry's ids, which Framework spells
 # Points per unit of a category's `scoring.base`, given to today's winner before any answer counts.
 PRIOR_PER_BASE = 1 / 6
 # For each confidence level, strongest first: the least lead the answers alone must give the
@@ -70,6 +70,8 @@ class Points(msgspec.Struct, frozen=True):
 
 
 Origin = Literal["answered", "detected", "default", "probe"]
+# The origins an answer keeps in a cause; any other (given, confirmed) counts as answered.
+_CAUSE_ORIGINS: dict[str, Origin] = {"detected": "detected", "default": "default"}
 
 
 class Cause(msgspec.Struct, frozen=True):
@@ -181,7 +183,7 @@ def _match(category: Category, rule: WeightRule, answers: Mapping[str, AnswerVal
     contribution = _from_rule(category, rule, causes)
     if not rule.hard or contribution.winner == "tie":
         return contribution, None
-    return contribution, HardConstraint(category=category.id, framework=contribution.winner,  # type: ignore[arg-type]
+    return contribution, HardConstraint(category=category.id, framework=contribution.winner,
                                         because=" ".join(rule.constraint.split()), cause=contribution.cause,
                                         causes=causes)
 
@@ -238,19 +240,18 @@ def match_when(when: Mapping[str, WhenValue], answers: Mapping[str, AnswerValue]
                       for fact in hits]
             continue
         answer = answers.get(key)
-        origin = (origins or {}).get(key, "answered")
-        origin = origin if origin in ("detected", "default") else "answered"
+        origin = _CAUSE_ORIGINS.get((origins or {}).get(key, "answered"), "answered")
         if isinstance(expected, bool) or isinstance(answer, bool):
             if answer is None or answer != expected:
                 return None
-            found.append(Cause(question=key, answer=answer, origin=origin))  # type: ignore[arg-type]
+            found.append(Cause(question=key, answer=answer, origin=origin))
             continue
         given = answer if isinstance(answer, list) else [answer] if answer is not None else []
         hits = [choice for choice in given if choice in wanted]
         if not hits:
             return None
         found.append(Cause(question=key, answer=hits if isinstance(answer, list) else hits[0],
-                           origin=origin))  # type: ignore[arg-type]
+                           origin=origin))
     return tuple(found) if found else None
 
 

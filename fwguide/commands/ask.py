@@ -190,8 +190,8 @@ def _scan_project(folder: Path | None, given: Mapping[str, AnswerValue], answers
             return None
     own = _own_checkout(folder)
     if own is not None:
-        notes.append(f"{one_line(str(folder))} is inside fwguide's own source checkout ({own}): it is not read as your project; "
-                     "give yours with --project DIR")
+        notes.append(f"{one_line(str(folder))} is inside fwguide's own source checkout ({own}): it is not read as "
+                     "your project; give yours with --project DIR")
         sys.stderr.write(f"note: {notes[-1]}\n")
         return None
     scan = project.scan_cached(folder.resolve(), apis=rulebook.apis)  # a team's --rules may add map entries
@@ -287,7 +287,8 @@ def _check_outputs(report: Path | None, save: Path | None, force: bool, json_out
     question; True if one is stdout."""
     outputs = [(flag, target) for flag, target in (("--report", report), ("--save", save)) if target is not None]
     files = [(flag, target) for flag, target in outputs if str(target) != STDOUT]
-    read = [(flag, path) for flag, path in inputs.items() if path is not None and str(path) != STDOUT and path.is_file()]
+    read = [(flag, path) for flag, path in inputs.items()
+            if path is not None and str(path) != STDOUT and path.is_file()]
     for index, (flag, target) in enumerate(files):
         for other, path in read + files[:index]:
             if same_file(target, path):

@@ -19,7 +19,8 @@ def run(category: str | None, list_all: bool, json_out: bool, check: bool, rules
     terminal = detect()
     rulebook = load(rules)
     if python is not None and not check:
-        raise FwguideError("--python only applies with --check", hint="e.g. fwguide explain coverage --check --python PATH")
+        raise FwguideError("--python only applies with --check",
+                           hint="e.g. fwguide explain coverage --check --python PATH")
     if list_all or category is None:
         if check:
             raise FwguideError("--check needs a category", hint="e.g. fwguide explain coverage --check")

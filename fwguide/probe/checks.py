@@ -8,6 +8,7 @@ operation on it, each within CHECK_SECONDS.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from typing import Literal
@@ -22,12 +23,15 @@ from fwguide.rulebook.schema import Check
 
 CHECK_SECONDS = 30.0  # for each check in the worker: an export or a conversion takes a few seconds
 
+CheckStatus = Literal["pass", "fail", "skip", "error", "n/a"]
+
+
 class CheckResult(msgspec.Struct, frozen=True):
     framework: str
     check: str
     target: str | None
     label: str
-    status: Literal["pass", "fail", "skip", "error", "n/a"]
+    status: CheckStatus
     detail: str
     framework_version: str | None = None
     python: str = ""  # the interpreter whose framework answered
@@ -73,9 +77,9 @@ def _honest(results: list[CheckResult]) -> list[CheckResult]:
     return honest
 
 
-def _result(check: Check, status: str, detail: str, version: str | None = None) -> CheckResult:
+def _result(check: Check, status: CheckStatus, detail: str, version: str | None = None) -> CheckResult:
     return CheckResult(framework=check.framework, check=check.check, target=check.target, label=check.label,
-                       status=status, detail=detail, framework_version=version)  # type: ignore[arg-type]
+                       status=status, detail=detail, framework_version=version)
 
 
 def _ask_worker(python: str, framework: str, checks: list[Check], timeout: float,
@@ -100,7 +104,7 @@ def _ask_worker(python: str, framework: str, checks: list[Check], timeout: float
     if len(answer.results) != len(checks):
         return [_result(c, "error", f"the {name} worker answered {len(answer.results)} of {len(checks)} checks")
                 for c in checks]
-    return [_result(c, r.status, r.detail, answer.version) for c, r in zip(checks, answer.results)]
+    return [_result(c, r.status, r.detail, answer.version) for c, r in zip(checks, answer.results, strict=True)]
 
 
 def run_checks(checks: Sequence[Check], *, python: str | None = None, timeout: float = 120) -> list[CheckResult]:
@@ -115,9 +119,12 @@ def run_checks(checks: Sequence[Check], *, python: str | None = None, timeout: f
         by_framework.setdefault(check.framework, []).append(check)
     answers: dict[str, list[CheckResult]] = {}
     cancel = threading.Event()
-    calls = [lambda fw=fw, batch=batch: answers.__setitem__(fw, _ask_worker(path, fw, batch, timeout, cancel))
-             for fw, batch in by_framework.items()]
-    run_in_threads(calls, "fwguide-checks", lambda: stop_group(cancel))
+
+    def ask(framework: str, batch: list[Check]) -> None:
+        answers[framework] = _ask_worker(path, framework, batch, timeout, cancel)
+
+    run_in_threads([functools.partial(ask, fw, batch) for fw, batch in by_framework.items()], "fwguide-checks",
+                   lambda: stop_group(cancel))
     order = {fw: iter(results) for fw, results in answers.items()}
     ordered = [msgspec.structs.replace(next(order[check.framework]), python=path, chosen_by=chosen_by)
                for check in checks]

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from fwguide import frameworks
 from fwguide.install import InstallChoice, at_most, gpu_generation, newest_kernels, sm_name, version_tuple
 from fwguide.probe.install_here import (  # re-exported: the probe's report and `ask` call them from here
-    best_compute, command_here, install_for, installed_build, oldest_capability,
+    best_compute,
+    command_here,
+    install_for,
+    installed_build,
+    oldest_capability,
 )
 from fwguide.probe.model import Diagnosis, Environment, FrameworkReport, MachineInfo
 from fwguide.rulebook.schema import InstallOption
@@ -53,7 +58,8 @@ def diagnose(machine: MachineInfo, environments: Sequence[Environment],
 def _machine(machine: MachineInfo) -> Iterator[Diagnosis]:
     nvidia = machine.nvidia
     if nvidia.status == "error":
-        yield Diagnosis(severity="problem", code="nvidia-driver", message=f"NVIDIA driver: {nvidia.reason}", fix=nvidia.hint)
+        yield Diagnosis(severity="problem", code="nvidia-driver", message=f"NVIDIA driver: {nvidia.reason}",
+                        fix=nvidia.hint)
     hidden = [g for g in nvidia.gpus if not g.visible]
     if hidden:
         value = machine.visible_devices.get("CUDA_VISIBLE_DEVICES", "")
@@ -78,7 +84,8 @@ def _machine(machine: MachineInfo) -> Iterator[Diagnosis]:
         yield Diagnosis(
             severity="problem", code="rosetta",
             message="this Python runs under Rosetta (x86_64) on an Apple Silicon Mac: no Apple GPU, slower CPU code",
-            fix="install an arm64 Python (python.org installer, or Homebrew under /opt/homebrew) and recreate the environment",
+            fix="install an arm64 Python (python.org installer, or Homebrew under /opt/homebrew) "
+                "and recreate the environment",
         )
     if machine.amd.gpus and not machine.amd.rocm_driver:
         yield Diagnosis(
@@ -90,7 +97,7 @@ def _machine(machine: MachineInfo) -> Iterator[Diagnosis]:
 
 def _framework(machine: MachineInfo, report: FrameworkReport, installs: Sequence[InstallOption]) -> list[Diagnosis]:
     name = frameworks.title(report.framework)
-    tag = {"framework": report.framework, "python": report.python}
+    tag: dict[str, Any] = {"framework": report.framework, "python": report.python}
     known = frameworks.find(report.framework)
     probe_it = f"run `{report.python} -c \"import {known.module if known else report.framework}\"` to see"
     install = command_here(report.install_command, report.python, machine.os)  # for the probed interpreter
@@ -111,7 +118,8 @@ def _framework(machine: MachineInfo, report: FrameworkReport, installs: Sequence
     if report.status in ("crashed", "bad-output", "no-output"):
         last = f" (its last words: {report.stderr_tail[-1]})" if report.stderr_tail else ""
         return [Diagnosis(severity="problem", code=f"worker-{report.status}",
-                          message=f"the {name} probe failed: {report.reason}{last}", fix=f"{probe_it} the error", **tag)]
+                          message=f"the {name} probe failed: {report.reason}{last}",
+                          fix=f"{probe_it} the error", **tag)]
     if report.status != "ok":
         return []
     return [Diagnosis(**tag, **fields) for fields in _gpu_findings(machine, report, installs)]
@@ -186,7 +194,8 @@ def _nvidia_unused(machine: MachineInfo, report: FrameworkReport, installs: Sequ
         return
     lead = known.gpu_not_found_fix if known else "reinstall the CUDA build"
     yield {"severity": "problem", "code": "gpu-not-found",
-           "message": f"{name} {version} is built with CUDA {framework_cuda or '?'} and {gpus}, yet {name} sees none{seen}",
+           "message": f"{name} {version} is built with CUDA {framework_cuda or '?'} and {gpus}, "
+                      f"yet {name} sees none{seen}",
            **_fix(choice, lead, lead)}
 
 
@@ -226,8 +235,8 @@ def _too_new(machine: MachineInfo, report: FrameworkReport, installs: Sequence[I
     name, version = frameworks.title(report.framework), report.version or "?"
     issue = f" ({newest.known_issue})" if newest.known_issue else ""
     gpu = f"compute capability {gpu_generation(capability)}, {sm_name(capability)}"
-    what = (f"{name} {version} is built with CUDA {cuda} and has" if cuda
-            else f"{name} {version} is a {build.label if build else 'CPU-only'} build, and no {name} CUDA build has any")
+    what = (f"{name} {version} is built with CUDA {cuda} and has" if cuda else
+            f"{name} {version} is a {build.label if build else 'CPU-only'} build, and no {name} CUDA build has any")
     choice = install_for(installs, report.framework, machine, report, "cuda")
     if choice is not None and choice.compute == "cuda":  # another build of it carries them
         fix = _fix(choice, "install a build with kernels for it", "")
@@ -250,7 +259,8 @@ def _apple_finding(machine: MachineInfo, report: FrameworkReport) -> dict:
             cause, fix = apple.unbuilt, apple.install
         elif apple.min_macos and macos and macos < apple.min_macos:
             needed = ".".join(map(str, apple.min_macos)).removesuffix(".0")
-            cause = f"{name}'s {apple.device} device needs macOS {needed} or newer (this is {machine.apple.macos_version})"
+            cause = (f"{name}'s {apple.device} device needs macOS {needed} or newer "
+                     f"(this is {machine.apple.macos_version})")
             fix = "update macOS"
         else:
             cause = report.accelerator_error or f"its {apple.device} device is not available"

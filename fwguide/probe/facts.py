@@ -79,7 +79,7 @@ def _os_answer(name: str) -> str:
     return name if name in get_args(OperatingSystem) else "linux"
 
 
-def machine_answers(report: ProbeReport | None) -> dict[str, object]:
+def machine_answers(report: ProbeReport | None) -> dict[str, str | list[str]]:
     """Pre-filled answers for the `os` and `hardware` questions.
 
     Without a report only fast, framework-free facts are used (the platform, /proc or NVML).

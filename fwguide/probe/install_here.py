@@ -17,7 +17,13 @@ import msgspec
 
 from fwguide import frameworks
 from fwguide.install import (
-    EnvironmentFacts, InstallChoice, InstalledBuild, MachineFacts, choose_install, for_interpreter, version_tuple,
+    EnvironmentFacts,
+    InstallChoice,
+    InstalledBuild,
+    MachineFacts,
+    choose_install,
+    for_interpreter,
+    version_tuple,
 )
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo
 from fwguide.rulebook.schema import Compute, InstallOption

@@ -22,9 +22,9 @@ from fwguide.safetext import shown
 MIN_VERSION = (3, 9)
 _MARK = "fwguide-python "
 _QUERY = (
-    "import json, site, sys; print(%r + json.dumps({'version': list(sys.version_info[:3]), "
+    f"import json, site, sys; print({_MARK!r} + json.dumps({{'version': list(sys.version_info[:3]), "
     "'paths': [p for p in sys.path[1:] if p], "
-    "'user_site': site.getusersitepackages() if site.ENABLE_USER_SITE else None}))" % _MARK
+    "'user_site': site.getusersitepackages() if site.ENABLE_USER_SITE else None}))"
 )
 
 
@@ -64,7 +64,8 @@ def current() -> Interpreter:
     """The interpreter fwguide itself runs on; its import path is known without a subprocess."""
     paths = [p for p in sys.path[1:] if p]
     user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
-    interpreter = Interpreter(path=sys.executable, version="%d.%d.%d" % sys.version_info[:3], paths=paths, user_site=user_site)
+    interpreter = Interpreter(path=sys.executable, version=".".join(map(str, sys.version_info[:3])), paths=paths,
+                              user_site=user_site)
     return msgspec.structs.replace(interpreter, stamp=_stamp(interpreter.path, interpreter.search_dirs))
 
 
@@ -133,7 +134,8 @@ def resolve(given: str | Path, timeout: float = 30.0) -> Interpreter:
     path = Path(os.path.abspath(Path(target).expanduser()))
     given = shown(str(given))
     if not path.exists():
-        raise FwguideError(f"--python {given}: no such file", hint="pass the interpreter itself, e.g. ~/proj/.venv/bin/python")
+        raise FwguideError(f"--python {given}: no such file",
+                           hint="pass the interpreter itself, e.g. ~/proj/.venv/bin/python")
     if path.is_dir():
         raise FwguideError(f"--python {given}: is a folder, not an interpreter",
                            hint=f"did you mean {path / 'bin' / 'python'}?")
@@ -169,9 +171,11 @@ def _ask(path: Path, given: str | Path, timeout: float) -> Interpreter:
         version = tuple(int(v) for v in answer["version"])
         paths = [str(p) for p in answer["paths"]]
     except (KeyError, TypeError, ValueError, RecursionError):
-        raise FwguideError(f"{not_python} (it answered something unexpected)", hint="pass a Python interpreter") from None
+        raise FwguideError(f"{not_python} (it answered something unexpected)",
+                           hint="pass a Python interpreter") from None
     if version < MIN_VERSION:
-        raise FwguideError(f"--python {given} is Python {'.'.join(map(str, version))}; the probe needs Python 3.9 or newer")
+        raise FwguideError(f"--python {given} is Python {'.'.join(map(str, version))}; "
+                           "the probe needs Python 3.9 or newer")
     user_site = answer.get("user_site")
     interpreter = Interpreter(path=str(path), version=".".join(map(str, version)), paths=paths,
                               user_site=str(user_site) if user_site else None)

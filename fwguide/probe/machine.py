@@ -6,6 +6,7 @@ exception. No GPU and no driver is a normal, clean result.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import platform
@@ -14,7 +15,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -25,7 +26,8 @@ _PROC_NVIDIA = Path("/proc/driver/nvidia")
 
 
 def os_id() -> str:
-    return {"linux": "linux", "win32": "windows", "darwin": "macos"}.get(sys.platform, platform.system().lower() or sys.platform)
+    known = {"linux": "linux", "win32": "windows", "darwin": "macos"}
+    return known.get(sys.platform, platform.system().lower() or sys.platform)
 
 
 def is_wsl() -> bool:
@@ -106,7 +108,7 @@ def _ram_gib() -> float | None:
 # --- NVIDIA --------------------------------------------------------------------------------
 
 # NVML's failures, mapped to what they mean for the user and what fixes them.
-_NVML_ERRORS: dict[str, tuple[str, str, str]] = {
+_NVML_ERRORS: dict[str, tuple[Literal["absent", "error"], str, str]] = {
     "NVMLError_LibraryNotFound": ("absent", "no NVIDIA driver found (its NVML library is not installed)", ""),
     "NVMLError_DriverNotLoaded": (
         "error", "the NVIDIA driver is installed but its kernel module is not loaded",
@@ -153,12 +155,13 @@ def query_nvml() -> NvidiaDriver:
     try:
         import pynvml
     except ImportError as exc:
-        return NvidiaDriver(status="error", reason=f"nvidia-ml-py is not importable: {exc}", hint="pip install nvidia-ml-py")
+        return NvidiaDriver(status="error", reason=f"nvidia-ml-py is not importable: {exc}",
+                            hint="pip install nvidia-ml-py")
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError as exc:
         status, reason, hint = _NVML_ERRORS.get(type(exc).__name__, ("error", f"NVML failed: {exc}", ""))
-        return NvidiaDriver(status=status, reason=reason, hint=hint, source="NVML")  # type: ignore[arg-type]
+        return NvidiaDriver(status=status, reason=reason, hint=hint, source="NVML")
     try:
         driver = cuda = None
         try:
@@ -170,10 +173,8 @@ def query_nvml() -> NvidiaDriver:
     except pynvml.NVMLError as exc:
         return NvidiaDriver(status="error", reason=f"NVML failed while listing GPUs: {exc}", source="NVML")
     finally:
-        try:
+        with contextlib.suppress(pynvml.NVMLError):
             pynvml.nvmlShutdown()
-        except pynvml.NVMLError:
-            pass
     return NvidiaDriver(status="ok", source="NVML", driver_version=driver, cuda_driver_version=cuda, gpus=gpus)
 
 
@@ -188,14 +189,17 @@ def query_nvidia_smi() -> NvidiaDriver | None:
         text = _run(["nvidia-smi", f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"])
     if text is None:
         return NvidiaDriver(status="error", reason="nvidia-smi is installed but failed", source="nvidia-smi")
-    gpus, driver = [], None
+    gpus: list[NvidiaGpu] = []
+    driver: str | None = None
     for line in filter(None, text.splitlines()):
-        row = dict(zip(fields, (cell.strip() for cell in line.split(","))))
+        cells = [cell.strip() for cell in line.split(",")]
+        row = dict(zip(fields, cells, strict=False))  # a row of another length (a comma in a name) keeps what lines up
         driver = row.get("driver_version")
         memory = row.get("memory.total", "")
         index = row.get("index", "")
         gpus.append(NvidiaGpu(
-            index=int(index) if re.fullmatch(r"[0-9]{1,6}", index) else len(gpus),  # not isdigit(): "¹" is a digit to it
+            # not isdigit(): "¹" is a digit to it
+            index=int(index) if re.fullmatch(r"[0-9]{1,6}", index) else len(gpus),
             name=row.get("name", "unknown NVIDIA GPU"),
             memory_gib=round(float(memory) / 1024, 2) if re.fullmatch(r"[0-9]{1,9}(?:\.[0-9]{1,9})?", memory) else None,
             compute_capability=row["compute_cap"] if re.fullmatch(r"[0-9]{1,3}\.[0-9]{1,3}", row.get("compute_cap", ""))
@@ -255,7 +259,8 @@ def amd_info() -> AmdInfo:
         if not re.fullmatch(r"card\d+", card.name):
             continue
         device = card / "device"
-        if (_read(device / "vendor") or "").strip() != "0x1002" or not (_read(device / "class") or "").startswith("0x03"):
+        is_amd = (_read(device / "vendor") or "").strip() == "0x1002"
+        if not is_amd or not (_read(device / "class") or "").startswith("0x03"):  # 0x03: a display controller
             continue
         name = (_read(device / "product_name") or "").strip()
         gpus.append(name or f"AMD GPU (device {(_read(device / 'device') or '?').strip()})")
@@ -269,7 +274,8 @@ def _rosetta() -> bool:
 
 
 def apple_silicon(rosetta: bool | None = None) -> bool:
-    """Whether this is an Apple Silicon Mac, also when this Python runs under Rosetta (`rosetta`, when already asked)."""
+    """Whether this is an Apple Silicon Mac, also when this Python runs under Rosetta (`rosetta`, when already
+    asked)."""
     if sys.platform != "darwin":
         return False
     return platform.machine() == "arm64" or (_rosetta() if rosetta is None else rosetta)
@@ -336,14 +342,13 @@ def driver_signature() -> str:
     if sys.platform == "linux":
         parts.append(_read("/proc/sys/kernel/random/boot_id") or "")
         parts.append(_read(_PROC_NVIDIA / "version") or "")
-        try:
+        with contextlib.suppress(OSError):
             parts += sorted(n for n in os.listdir("/dev") if n.startswith(("nvidia", "kfd", "dxg")))
-        except OSError:
-            pass
         parts.append(_read("/sys/module/amdgpu/version") or "")
     else:
-        system = Path(os.environ.get("SystemRoot", r"C:\Windows")) / "System32"
-        for path in (system / "nvml.dll", system / "nvcuda.dll", Path("/System/Library/CoreServices/SystemVersion.plist")):
+        system = Path(os.environ.get("SYSTEMROOT", r"C:\Windows")) / "System32"
+        macos = Path("/System/Library/CoreServices/SystemVersion.plist")
+        for path in (system / "nvml.dll", system / "nvcuda.dll", macos):
             try:
                 stat = path.stat()
                 parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from fwguide.structs import FrozenStruct
+
 SCHEMA_VERSION = 1
 
 FrameworkId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]  # an id of fwguide.frameworks
@@ -26,11 +28,11 @@ Amount = Annotated[float, msgspec.Meta(ge=0, le=1e9)]
 Count = Annotated[int, msgspec.Meta(ge=1, le=1 << 40)]
 
 
-class _Data(msgspec.Struct, frozen=True):
+class _Data(FrozenStruct):
     pass
 
 
-class _WorkerData(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class _WorkerData(FrozenStruct, forbid_unknown_fields=True):
     pass
 
 
@@ -126,7 +128,7 @@ class WorkerPython(_WorkerData):
     machine: str = ""
 
 
-class ProbedFields(msgspec.Struct, frozen=True, kw_only=True):
+class ProbedFields(FrozenStruct, kw_only=True):
     """What a worker found about its framework: carried over as is from WorkerProbe into FrameworkReport."""
 
     version: str | None = None

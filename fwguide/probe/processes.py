@@ -13,6 +13,7 @@ that was being started, and no child starts once its group was stopped.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import queue
 import signal
@@ -27,6 +28,7 @@ from typing import Any
 import msgspec
 
 from fwguide import frameworks
+from fwguide.probe.model import FrameworkStatus
 from fwguide.probe.workers import COMMON
 from fwguide.safetext import clean, one_line
 
@@ -35,8 +37,11 @@ _MAX_FRAME = 8 << 20
 _MAX_STRAY = 20
 _TAIL_LINES = 8
 _EXIT_GRACE = 1.0  # how long a worker that closed its stdout may take to exit before it is stopped
-_GROUP: dict[str, Any] = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
-                          else {"start_new_session": True})
+_GROUP: dict[str, Any]  # each worker leads its own process group, so stopping it stops what it started
+if sys.platform == "win32":
+    _GROUP = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+else:
+    _GROUP = {"start_new_session": True}
 _live: dict[subprocess.Popen[bytes], threading.Event] = {}  # each child and the cancel event of its group
 _live_lock = threading.Lock()
 _closing = threading.Event()  # set by kill_all: no child may start any more
@@ -45,7 +50,7 @@ _closing = threading.Event()  # set by kill_all: no child may start any more
 class WorkerFailure(Exception):
     """A worker gave no usable answer; `status` is timeout, crashed, bad-output, no-output or cancelled."""
 
-    def __init__(self, status: str, reason: str, stderr_tail: list[str]):
+    def __init__(self, status: FrameworkStatus, reason: str, stderr_tail: list[str]):
         super().__init__(reason)
         self.status = status
         self.reason = reason
@@ -142,14 +147,10 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
         if proc.poll() is None:
             proc.kill()
     else:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
     with _live_lock:
         _live.pop(proc, None)
 
@@ -293,10 +294,8 @@ class WorkerProcess:
             self.proc.stdin.close()
         except OSError:
             pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            pass
         self.kill()
 
     def kill(self) -> None:

@@ -1,4 +1,5 @@
-"""Turn what a worker said (or why it said nothing) into a FrameworkReport; add published peaks and the capability matrix."""
+"""Turn what a worker said (or why it said nothing) into a FrameworkReport; add published peaks and the
+capability matrix."""
 
 from __future__ import annotations
 
@@ -11,8 +12,18 @@ import msgspec
 from fwguide import frameworks
 from fwguide.probe.diagnose import install_for
 from fwguide.probe.model import (
-    Capability, CapabilityCell, Environment, FrameworkReport, MachineInfo, Matmul, WorkerBench, WorkerDevice,
-    WorkerMatmul, WorkerProbe, ProbedFields,
+    Capability,
+    CapabilityCell,
+    Environment,
+    FrameworkReport,
+    FrameworkStatus,
+    MachineInfo,
+    Matmul,
+    ProbedFields,
+    WorkerBench,
+    WorkerDevice,
+    WorkerMatmul,
+    WorkerProbe,
 )
 from fwguide.rulebook.schema import DevicePeak, InstallOption
 
@@ -55,7 +66,9 @@ def _device_name(device: WorkerDevice | None, machine: MachineInfo) -> str:
     return device.name
 
 
-def from_probe(python: str, probe: WorkerProbe, machine: MachineInfo, installs: Sequence[InstallOption]) -> FrameworkReport:
+def from_probe(python: str, probe: WorkerProbe, machine: MachineInfo,
+               installs: Sequence[InstallOption]) -> FrameworkReport:
+    status: FrameworkStatus
     if not probe.installed:
         status, reason = "missing", f"{frameworks.title(probe.framework)} is not installed for {python}"
     elif probe.import_error:
@@ -69,7 +82,7 @@ def from_probe(python: str, probe: WorkerProbe, machine: MachineInfo, installs: 
         command = known.install_command or None  # the install table has no entry for it here
     found = {name: getattr(probe, name) for name in ProbedFields.__struct_fields__}  # carried over as the worker said
     return FrameworkReport(
-        framework=probe.framework, python=python, status=status, reason=reason,  # type: ignore[arg-type]
+        framework=probe.framework, python=python, status=status, reason=reason,
         python_version=probe.python.version, install_command=command,
         install_note=option.note if option else "", probed_at=now_iso(), **found,
     )
@@ -86,9 +99,10 @@ def add_bench(report: FrameworkReport, bench: WorkerBench, machine: MachineInfo,
     return msgspec.structs.replace(report, bench=results, bench_status=status, tf32_note=bench.tf32_note)
 
 
-def from_failure(python: str, framework: str, status: str, reason: str, stderr_tail: list[str]) -> FrameworkReport:
+def from_failure(python: str, framework: str, status: FrameworkStatus, reason: str,
+                 stderr_tail: list[str]) -> FrameworkReport:
     """A framework whose worker gave no usable answer (timeout, crash, garbage, nothing)."""
-    return FrameworkReport(framework=framework, python=python, status=status,  # type: ignore[arg-type]
+    return FrameworkReport(framework=framework, python=python, status=status,
                            reason=reason, stderr_tail=stderr_tail, probed_at=now_iso())
 
 
@@ -153,7 +167,8 @@ def _gpu(kinds: set[str], present: Callable[[MachineInfo], bool], absent: str) -
             return CapabilityCell(ok=True, reason=f"{len(devices)} x {devices[0].name}")
         if not present(machine):
             return CapabilityCell(ok=None, reason=absent)
-        return CapabilityCell(ok=False, reason=report.accelerator_error or f"sees no such GPU ({report.build.label if report.build else 'CPU'} build)")
+        build = report.build.label if report.build else "CPU"
+        return CapabilityCell(ok=False, reason=report.accelerator_error or f"sees no such GPU ({build} build)")
     return cell
 
 

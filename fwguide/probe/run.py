@@ -10,6 +10,7 @@ worker's process group and writes nothing to the cache.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -26,8 +27,8 @@ from fwguide.probe.facts import probe_facts
 from fwguide.probe.interpreter import Interpreter
 from fwguide.probe.machine import driver_signature, machine_info
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport, WorkerBench, WorkerProbe
-from fwguide.probe.report import add_bench, cache_note, capabilities, from_failure, from_probe, now_iso
 from fwguide.probe.processes import WorkerFailure, WorkerProcess, run_in_threads, stop_group
+from fwguide.probe.report import add_bench, cache_note, capabilities, from_failure, from_probe, now_iso
 from fwguide.rulebook.schema import DevicePeak, InstallOption
 
 CACHEABLE = frozenset({"ok", "missing"})
@@ -85,7 +86,7 @@ class Session:
     def run(self, jobs: list[Job]) -> None:
         """Drive every job to its end in parallel; Ctrl-C or `cancel` kills all workers."""
         self.importing = len(jobs)
-        run_in_threads([lambda job=job: self._drive(job) for job in jobs], "fwguide-probe", self.stop, self._poll)
+        run_in_threads([functools.partial(self._drive, job) for job in jobs], "fwguide-probe", self.stop, self._poll)
 
     def _left(self) -> float:
         return max(self.timeout - (time.monotonic() - self.started), 0.5)
@@ -158,7 +159,8 @@ def _tables() -> tuple[list[InstallOption], list[DevicePeak]]:
 
 def _report(job: Job, machine: MachineInfo, installs: list[InstallOption], peaks: list[DevicePeak]) -> FrameworkReport:
     if job.cached is not None:  # keyed by interpreter, not by which of its names (python, python3) was used
-        return msgspec.structs.replace(job.cached, python=job.interpreter.path, cache_note=cache_note(job.cached.probed_at))
+        return msgspec.structs.replace(job.cached, python=job.interpreter.path,
+                                       cache_note=cache_note(job.cached.probed_at))
     if job.probe is None:
         failure = job.failure
         assert failure is not None
@@ -206,7 +208,8 @@ def _assemble(interpreters: list[Interpreter], jobs: list[Job], reports: dict[st
         environments.append(msgspec.structs.replace(environment, capabilities=capabilities(machine, environment)))
     created = now_iso()
     report = ProbeReport(fwguide_version=__version__, created=created, host=_host_name(), probed_at=created,
-                         machine=machine, environments=environments, diagnoses=diagnose(machine, environments, installs))
+                         machine=machine, environments=environments,
+                         diagnoses=diagnose(machine, environments, installs))
     return msgspec.structs.replace(report, facts=sorted(probe_facts(report)))
 
 

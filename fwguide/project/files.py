@@ -106,7 +106,7 @@ def _toml_requirements(text: str, deadline: float | None) -> list[tuple[str, str
     """Requirements in pyproject.toml / Pipfile: PEP 508 strings and Poetry/Pipenv-style keys in dependency tables."""
     pairs = []
     parts = re.split(_TOML_HEADER, text)
-    for number, (header, body) in enumerate(zip(parts[1::2], parts[2::2])):
+    for number, (header, body) in enumerate(zip(parts[1::2], parts[2::2], strict=True)):
         if deadline is not None and number % _CHECK_EVERY == _CHECK_EVERY - 1 and time.perf_counter() > deadline:
             raise OutOfTime
         header = header.strip()
@@ -189,5 +189,6 @@ def code_imports(data: bytes) -> set[str]:
 
 
 def notebook_imports(data: bytes) -> set[str]:
-    """Top-level modules a notebook imports; outputs (base64 images) fill most of it: only text near "import" is read."""
+    """Top-level modules a notebook imports; outputs (base64 images) fill most of it: only text near "import" is
+    read."""
     return _modules(text_around(data, b"import"), _NB_IMPORT)

@@ -320,12 +320,15 @@ LEGACY_SHARE = 0.5
 def project_facts(legacy: Legacy | None) -> dict[str, str]:
     """The project facts a weight rule may name ("tensorflow-code-legacy"), each with its evidence in words."""
     found: dict[str, str] = {}
-    for framework, use in (legacy.frameworks.items() if legacy else ()):
+    if legacy is None:
+        return found
+    for framework, use in legacy.frameworks.items():
         if framework not in frameworks.DECISION or not use.files or use.rewrite_files < LEGACY_SHARE * use.files:
             continue
-        sentence = next((s for s, api in zip(_evidence(legacy.apis), _weighty(legacy.apis))  # type: ignore[union-attr]
+        sentence = next((s for s, api in zip(_evidence(legacy.apis), _weighty(legacy.apis), strict=True)
                          if api.framework == framework), "")
-        share = f"{use.rewrite_files} of {use.files} files using {frameworks.title(framework)} need rewriting either way"
+        share = (f"{use.rewrite_files} of {use.files} files using {frameworks.title(framework)} "
+                 "need rewriting either way")
         found[f"{framework}-code-legacy"] = sentence or share
     return found
 

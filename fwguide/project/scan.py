@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from fwguide import frameworks
 from fwguide.project.apis import ApiMatcher, matcher_for
 from fwguide.project.apis import find as find_apis
 from fwguide.project.files import MAX_LINES, OutOfTime, code_imports, head, notebook_imports, requirement_names
 from fwguide.project.legacy import FileUse, Legacy, summarise
 from fwguide.project.models import ModelFile, in_folder, suggest
-from fwguide import frameworks
 from fwguide.safetext import one_line
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ from fwguide import frameworks
 from fwguide.fleet import Finding, Fleet, FrameworkOnHost, HostReport
 from fwguide.render.layout import BLANK, Block, Heading, Table, text
 
+
 def _all_clear(fleet: Fleet) -> str:
     """What no finding means, true to the hosts: a fleet without GPUs has none to use."""
     with_gpus = sum(1 for h in fleet.hosts if h.gpus)

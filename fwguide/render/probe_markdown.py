@@ -7,11 +7,14 @@ driver's newest CUDA, the system toolkit, and the CUDA a framework was built wit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fwguide import frameworks
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport
 from fwguide.render.layout import Block, Heading, Table, text
 
-def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> Table:
+
+def _table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> Table:
     return Table(header=header, rows=[tuple(str(c) for c in row) for row in rows])
 
 
@@ -77,7 +80,7 @@ def _environment(environment: Environment) -> list[Block]:
     columns = [_column(r) for r in reports]
     known = [frameworks.find(r.framework) for r in reports if r.status == "ok"]
     rows = []
-    for index, (label, key) in enumerate(zip(labels, keys)):
+    for index, (label, key) in enumerate(zip(labels, keys, strict=True)):
         sources = "; ".join(dict.fromkeys(f.source(key) for f in known if f is not None and f.source(key)))
         rows.append((label, *(column[index] for column in columns), sources or "-"))
     chosen = f"; {environment.chosen_by}" if environment.chosen_by else ""

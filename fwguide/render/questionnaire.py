@@ -22,6 +22,7 @@ from fwguide.rulebook.schema import Question, Rulebook
 
 if TYPE_CHECKING:  # questionary is slow to import: only a terminal session loads it
     import questionary
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
 
     from fwguide.render.console import Terminal
 
@@ -123,7 +124,7 @@ class _Menu:
             keys.append("← back")
         return keys + ["? help"]
 
-    def _hint(self) -> list[tuple[str, str]]:
+    def _hint(self) -> StyleAndTextTuples:
         from prompt_toolkit.application import get_app
 
         width = max(get_app().output.get_size().columns - 1, 20)
@@ -134,7 +135,7 @@ class _Menu:
         if self.message:
             lines += [("class:warning", line) for line in textwrap.wrap(self.message, width)]
         lines += [("class:instruction", line) for line in hint_lines(self._keys(), width)]
-        tokens: list[tuple[str, str]] = []
+        tokens: StyleAndTextTuples = []
         for style, line in lines:
             tokens += [(style, self.encodable(line)), ("", "\n")]
         return tokens[:-1]
@@ -190,10 +191,11 @@ class _Menu:
         app.erase_when_done = True  # `ask` prints the answered question itself, wrapped between words
         listing = next(w for w in app.layout.find_all_windows() if type(w.content).__name__ == "InquirerControl")
         listing.dont_extend_height = to_filter(True)  # the hint line sits right under the choices
-        control = listing.content
+        control: Any = listing.content  # questionary's InquirerControl, whose `text` is a callable
         choice_tokens = control.text  # the choices with their pointer and tick marks (● ○ »), drawn on each key
         control.text = lambda: [(token[0], self.encodable(token[1]), *token[2:]) for token in choice_tokens()]
-        app.layout.container.children.insert(2, ConditionalContainer(
+        rows: Any = app.layout.container  # questionary lays its prompt out as one HSplit of rows
+        rows.children.insert(2, ConditionalContainer(
             Window(FormattedTextControl(self._hint), dont_extend_height=True), filter=~IsDone()))
         keys = KeyBindings()
 
@@ -218,7 +220,7 @@ class _Menu:
             for letter, value in (("y", True), ("n", False)):
                 keys.add(letter, eager=True)(self._picker(control, value))
                 keys.add(letter.upper(), eager=True)(self._picker(control, value))
-        app.key_bindings = merge_key_bindings([app.key_bindings, keys])
+        app.key_bindings = keys if app.key_bindings is None else merge_key_bindings([app.key_bindings, keys])
         return menu
 
     def _picker(self, control: Any, value: bool) -> Callable[[Any], None]:

@@ -47,7 +47,8 @@ def rule_files(path: Path) -> list[Path]:
 
 
 def _yaml_files(top: Path) -> list[Path]:
-    """The .yaml/.yml names under `top`, hidden entries skipped; walked with a list, not recursion, so any depth works."""
+    """The .yaml/.yml names under `top`, hidden entries skipped; walked with a list, not recursion, so any depth
+    works."""
     files, folders = [], [str(top)]
     while folders:
         folder = folders.pop()
@@ -108,7 +109,8 @@ def load(rules: Path | None = None) -> Rulebook:
     if problems:
         shown = "\n".join(str(p) for p in problems[:10])
         more = f"\n... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise FwguideError(f"the rulebook has problems:\n{shown}{more}", hint="run `fwguide rules validate` for the full list")
+        raise FwguideError(f"the rulebook has problems:\n{shown}{more}",
+                           hint="run `fwguide rules validate` for the full list")
     _CACHE.store(key, rulebook)
     return rulebook
 

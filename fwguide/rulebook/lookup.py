@@ -40,6 +40,7 @@ def find_category(rulebook: Rulebook, name: str) -> Category:
         return found
     from fwguide.fuzzy import suggestions
 
-    ids = list(dict.fromkeys(index[known].id for known in suggestions(normalize_name(name), index, limit=len(index))))[:3]
+    close = suggestions(normalize_name(name), index, limit=len(index))
+    ids = list(dict.fromkeys(index[known].id for known in close))[:3]
     hint = f"did you mean: {', '.join(ids)}?" if ids else "run `fwguide explain --list` to see every category"
     raise FwguideError(f"unknown category {shown(name)!r}", hint=hint)

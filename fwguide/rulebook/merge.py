@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from fwguide.rulebook.parse import ParsedFile, Problem, convert, locate
-from fwguide.rulebook.schema import (Alternative, ApiEntry, Category, DevicePeak, InstallOption, Meta, Question,
-                                     Rulebook, Split)
+from fwguide.rulebook.schema import (
+    Alternative,
+    ApiEntry,
+    Category,
+    DevicePeak,
+    InstallOption,
+    Meta,
+    Question,
+    Rulebook,
+    Split,
+)
 from fwguide.rulebook.yamlsource import LineDict, LineList
 
 # Each list section: its item type and the field naming an item (None: the section is replaced whole,
@@ -50,7 +60,8 @@ def merge(base: list[ParsedFile], overlay: list[ParsedFile]) -> tuple[Rulebook, 
         typed[section] = []
         for raw in merged:
             item = convert(raw, kind, (), problems)
-            earlier = before.get(raw.get(key)) if key and isinstance(raw.get(key), str) else None
+            ident = raw.get(key) if key else None
+            earlier = before.get(ident) if isinstance(ident, str) else None
             if item is None and earlier is not None:  # keep the built-in item: its problems are reported, not cascaded
                 item, raw = convert(earlier, kind, (), []), earlier
             if item is not None:
@@ -58,8 +69,10 @@ def merge(base: list[ParsedFile], overlay: list[ParsedFile]) -> tuple[Rulebook, 
                 origins[id(item)] = raw
     meta = _meta(None if replace else base_header, team_header, problems)
     if meta is None:
-        shown = next((f.sections["questions"].file for f in overlay + base if "questions" in f.sections), "<rulebook>")
-        problems.append(Problem(shown, None, "rulebook", "no file declares the rulebook's version and as_of (a `rulebook:` section)"))
+        shown = next((f.sections["questions"].file for f in overlay + base if "questions" in f.sections),
+                     Path("<rulebook>"))
+        problems.append(Problem(shown, None, "rulebook",
+                                "no file declares the rulebook's version and as_of (a `rulebook:` section)"))
         meta = Meta(version="0", as_of=datetime.date.today())
     sources = [str(f.path) for layer in layers for f in layer]
     return Rulebook(meta=meta, sources=sources, **typed), origins, problems
@@ -89,10 +102,11 @@ def _layer_items(layer: list[ParsedFile], section: str, key: str | None, problem
     for parsed in layer:
         for raw in parsed.sections.get(section, ()):
             ident = raw.get(key) if key else None
-            if not isinstance(ident, str):
+            if key is None or not isinstance(ident, str):
                 items.append(raw)
             elif ident in seen:
-                problems.append(Problem(*locate(raw, (key,)), key, f"duplicate {key} {ident!r} (each {key} must be unique in {section})"))
+                problems.append(Problem(*locate(raw, (key,)), key,
+                                        f"duplicate {key} {ident!r} (each {key} must be unique in {section})"))
                 items[seen[ident]] = raw
             else:
                 seen[ident] = len(items)
@@ -103,7 +117,8 @@ def _layer_items(layer: list[ParsedFile], section: str, key: str | None, problem
 def _merge_by(base: Sequence[Any], over: Sequence[Any], key: str) -> list[Any]:
     """`base` with each item of `over` merged into the item of the same `key`, or appended."""
     merged = list(base)
-    where = {item[key]: index for index, item in enumerate(merged) if isinstance(item, LineDict) and isinstance(item.get(key), str)}
+    where = {item[key]: index for index, item in enumerate(merged)
+             if isinstance(item, LineDict) and isinstance(item.get(key), str)}
     for item in over:
         ident = item.get(key) if isinstance(item, LineDict) else None
         index = where.get(ident) if isinstance(ident, str) else None

@@ -81,7 +81,8 @@ def _tag(node: Any, shown: Path) -> None:
 
 def convert(raw: Any, kind: type, prefix: FieldPath, problems: list[Problem]) -> Any:
     """`raw` as a `kind` when it has no problem; else None, with every problem it has added."""
-    found = [Problem(*locate(raw, path), dotted(prefix + path), expected) for path, expected in type_problems(raw, kind)]
+    found = [Problem(*locate(raw, path), dotted(prefix + path), expected)
+             for path, expected in type_problems(raw, kind)]
     if not found:
         try:
             return msgspec.convert(raw, kind, strict=True)

@@ -5,9 +5,11 @@ the loader merges the files of a folder (and a team overlay) into one `Rulebook`
 """
 
 import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import msgspec
+
+from fwguide.structs import FrozenStruct
 
 Framework = Literal["pytorch", "tensorflow"]
 Winner = Literal["pytorch", "tensorflow", "tie"]
@@ -18,10 +20,10 @@ OperatingSystem = Literal["linux", "windows", "macos"]
 Confidence = Literal["strong", "moderate", "slight"]
 
 # A `when` value: one choice, any of several choices, or a yes/no answer.
-WhenValue = Union[bool, str, list[str]]
+WhenValue = bool | str | list[str]
 
 
-class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class _Strict(FrozenStruct, forbid_unknown_fields=True):
     pass
 
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from fwguide import frameworks
 from fwguide.frameworks import DECISION
+from fwguide.install.versions import version_tuple
 from fwguide.rulebook.lookup import normalize_name
 from fwguide.rulebook.names import CHECKS, FACTS, FACTS_KEY, TARGET_ROOTS
 from fwguide.rulebook.parse import Problem, dotted, locate, parse_path
-from fwguide.install.versions import version_tuple
-from fwguide.rulebook.schema import Alternative, ApiEntry, Category, InstallOption, Question, Rulebook
+from fwguide.rulebook.schema import Alternative, ApiEntry, Category, InstallOption, Question, Rulebook, Split
 from fwguide.rulebook.yamlsource import LineDict
 from fwguide.safetext import one_line
 
@@ -48,7 +48,8 @@ class _Reporter:
             self.problems.append(problem)
 
     def layer(self, item: object, field: str) -> int:
-        """How late the file that set `field` of `item` comes: -1 for the built-in rulebook, else a team file's place."""
+        """How late the file that set `field` of `item` comes: -1 for the built-in rulebook, else a team file's
+        place."""
         origin = self.origins.get(id(item))
         return self.rank.get(str(locate(origin, parse_path(field))[0]), -1) if origin is not None else -1
 
@@ -60,20 +61,22 @@ def semantic_problems(rulebook: Rulebook, origins: dict[int, LineDict], contract
     for question in rulebook.questions:
         _check_question(question, report)
     for promised in contract:
-        question = questions.get(promised.id)
-        if question is None:
-            report.whole(rulebook.questions, "questions", f"{promised.id!r} is required by the answers contract but missing")
+        kept = questions.get(promised.id)
+        if kept is None:
+            report.whole(rulebook.questions, "questions",
+                         f"{promised.id!r} is required by the answers contract but missing")
             continue
-        missing = {c.id for c in promised.choices} - {c.id for c in question.choices}
-        if question.kind != promised.kind:
-            report.add(question, "kind", f"expected {promised.kind!r} (the answers contract)")
+        missing = {c.id for c in promised.choices} - {c.id for c in kept.choices}
+        if kept.kind != promised.kind:
+            report.add(kept, "kind", f"expected {promised.kind!r} (the answers contract)")
         if missing:
-            report.add(question, "choices", f"missing contract choices: {', '.join(sorted(missing))}")
+            report.add(kept, "choices", f"missing contract choices: {', '.join(sorted(missing))}")
     names: dict[str, tuple[Category, str, str]] = {}  # each name's first holder, with the field and name as written
     for category in rulebook.categories:
         _check_category(category, questions, names, report)
     _check_install(rulebook, report)
-    for alternative in [*rulebook.alternatives, *rulebook.splits]:
+    routes: list[Alternative | Split] = [*rulebook.alternatives, *rulebook.splits]
+    for alternative in routes:
         _check_alternative(alternative, questions, report)
     _check_apis(rulebook, report)
     for device in rulebook.devices:
@@ -146,7 +149,8 @@ def _check_category(category: Category, questions: dict[str, Question], names: d
         for problem in _when_problems(rule.unless, questions) if rule.unless else ():
             report.add(category, f"scoring.rules[{index}].unless", problem)
         if rule.hard and not rule.constraint.strip():
-            report.add(category, f"scoring.rules[{index}].constraint", "a hard rule needs its constraint in one sentence")
+            report.add(category, f"scoring.rules[{index}].constraint",
+                       "a hard rule needs its constraint in one sentence")
         winner = rule.winner or category.current.winner
         if rule.hard and winner == "tie":
             report.add(category, f"scoring.rules[{index}].winner", "a hard constraint must name pytorch or tensorflow")
@@ -213,11 +217,13 @@ def _check_install(rulebook: Rulebook, report: _Reporter) -> None:
     for framework in DECISION:
         for os_name in ("linux", "windows", "macos"):
             if not any(o.framework == framework and os_name in o.os and o.compute == "cpu" for o in rulebook.install):
-                report.whole(rulebook.install, "install", f"no CPU install command for {framework} on {os_name} (the fallback)")
+                report.whole(rulebook.install, "install",
+                             f"no CPU install command for {framework} on {os_name} (the fallback)")
     keys = {f.install_id for f in frameworks.known()}
     for option in rulebook.install:
         if option.framework not in keys:
-            report.add(option, "framework", f"unknown framework {option.framework!r} (known: {', '.join(sorted(keys))})")
+            report.add(option, "framework",
+                       f"unknown framework {option.framework!r} (known: {', '.join(sorted(keys))})")
         for field in ("cuda", "min_driver_cuda", "min_driver", "min_compute_capability", "max_compute_capability",
                       "last_release", "min_macos", "max_rocm"):
             value = getattr(option, field)
@@ -263,7 +269,8 @@ def _check_apis(rulebook: Rulebook, report: _Reporter) -> None:
         if not _ID.match(entry.id):
             report.add(entry, "id", "expected lower-case letters, digits, '-' or '_'")
         if entry.framework not in frameworks.ids():
-            report.add(entry, "framework", f"unknown framework {entry.framework!r} (known: {', '.join(frameworks.ids())})")
+            report.add(entry, "framework",
+                       f"unknown framework {entry.framework!r} (known: {', '.join(frameworks.ids())})")
         if not entry.source.startswith(("https://", "http://")):
             report.add(entry, "source", "expected a URL")
         if entry.status != "current" and not entry.replacement.strip():

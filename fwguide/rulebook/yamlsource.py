@@ -23,11 +23,14 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class LineDict(dict):
     line: int = 0
     key_lines: dict[Any, int]
+    file: Path  # set by the rulebook's parser: the file as shown in its problems
+    entry_files: dict[Any, Path]  # set on a merged mapping: the file each key came from
 
 
 class LineList(list):
     line: int = 0
     item_lines: list[int]
+    file: Path  # set by the rulebook's parser: the file as shown in its problems
 
 
 # Control characters, and the invisible bidirectional controls that make text read differently from its bytes.
@@ -41,36 +44,36 @@ def _refuse(node: Any, problem: str) -> yaml.constructor.ConstructorError:
     return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
 
 
-class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
+class _LineLoader(_Loader):  # type: ignore[misc, valid-type]  # the C loader where PyYAML has one, else the Python one
     """Safe loading that also refuses values Python cannot build or fwguide cannot trust, each at its line:
     impossible dates, numbers too long or not finite, keys that are lists or mappings, control characters."""
 
-    def construct_yaml_timestamp(self, node):  # noqa: ANN001
+    def construct_yaml_timestamp(self, node):
         try:
             return super().construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as exc:
             raise _refuse(node, f"{node.value!r} is not a real date ({exc})") from None
 
-    def construct_yaml_int(self, node):  # noqa: ANN001
+    def construct_yaml_int(self, node):
         try:
             return super().construct_yaml_int(node)
         except ValueError:  # over Python's limit on digits
             raise _refuse(node, f"a number of {len(node.value)} characters is too long") from None
 
-    def construct_yaml_float(self, node):  # noqa: ANN001
+    def construct_yaml_float(self, node):
         value = super().construct_yaml_float(node)
         if not math.isfinite(value):
             raise _refuse(node, f"{node.value!r} is not a finite number")
         return value
 
-    def construct_yaml_str(self, node):  # noqa: ANN001
+    def construct_yaml_str(self, node):
         value = super().construct_yaml_str(node)
         found = _CONTROL.search(value)
         if found:
             raise _refuse(node, f"text with the control character {found.group()!r} (escape sequences are not allowed)")
         return value
 
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001
+    def construct_mapping(self, node, deep=False):
         result = LineDict()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
@@ -80,7 +83,8 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
             try:
                 hash(key)
             except TypeError:
-                raise _refuse(key_node, f"a key must be text or a number, not a {_KINDS.get(type(key).__name__, type(key).__name__)}") from None
+                kind = _KINDS.get(type(key).__name__, type(key).__name__)
+                raise _refuse(key_node, f"a key must be text or a number, not a {kind}") from None
             if key in result:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -89,7 +93,7 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
 
-    def construct_sequence(self, node, deep=False):  # noqa: ANN001
+    def construct_sequence(self, node, deep=False):
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -116,7 +120,7 @@ def read_yaml(path: Path) -> Any:
 def read_yaml_text(text: str, name: str) -> Any:
     """Parse YAML text safely; errors are located as NAME:LINE (NAME may be "<stdin>")."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader subclass
+        return yaml.load(text, Loader=_LineLoader)  # a subclass of the safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -11,6 +11,7 @@ On import it takes the workers' folders off sys.path: they hold workers, never a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -202,10 +203,8 @@ def package_versions(names):
 
     found = {}
     for name in names:
-        try:
+        with contextlib.suppress(Exception):  # not installed, or broken metadata: simply not reported
             found[name] = metadata.version(name)
-        except Exception:  # not installed, or broken metadata: simply not reported
-            pass
     return found
 
 

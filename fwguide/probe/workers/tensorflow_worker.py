@@ -140,7 +140,8 @@ def _module_path(target):
 def check_eager_by_default(tf, target):
     value = (tf.constant(1) + 1).numpy()
     ok = tf.executing_eagerly() and int(value) == 2
-    return ("pass" if ok else "fail"), "tf.executing_eagerly() is %s; tf.constant(1) + 1 gave %s" % (tf.executing_eagerly(), value)
+    detail = "tf.executing_eagerly() is %s; tf.constant(1) + 1 gave %s" % (tf.executing_eagerly(), value)
+    return ("pass" if ok else "fail"), detail
 
 
 def check_function_traces_graph(tf, target):
@@ -182,7 +183,8 @@ def check_mps_available(tf, target):
     if gpus:
         return "pass", "the tensorflow-metal plugin gives TensorFlow %d GPU device(s)" % len(gpus)
     if not common.package_versions(("tensorflow-metal",)):
-        return "n/a", "TensorFlow reaches the Apple GPU only through Apple's tensorflow-metal plugin, not installed here"
+        return "n/a", ("TensorFlow reaches the Apple GPU only through Apple's tensorflow-metal plugin, "
+                       "not installed here")
     return "fail", "no Metal GPU device: the installed tensorflow-metal plugin failed to load"
 
 

@@ -190,7 +190,9 @@ def check_function_traces_graph(torch, target):
 
 def check_built_with_cuda(torch, target):
     cuda = getattr(torch.version, "cuda", None)
-    return ("pass", "built with CUDA %s" % cuda) if cuda else ("fail", "this build has no CUDA (%s)" % _build(torch)["label"])
+    if cuda:
+        return "pass", "built with CUDA %s" % cuda
+    return "fail", "this build has no CUDA (%s)" % _build(torch)["label"]
 
 
 def check_mps_available(torch, target):
@@ -198,7 +200,9 @@ def check_mps_available(torch, target):
     if mps is not None and mps.is_available():
         return "pass", "the mps device is usable"
     built = mps is not None and mps.is_built()
-    return "fail", "mps is %s" % ("built in but not usable here (needs Apple Silicon and macOS 12.3+)" if built else "not built into this torch")
+    if built:
+        return "fail", "mps is built in but not usable here (needs Apple Silicon and macOS 12.3+)"
+    return "fail", "mps is not built into this torch"
 
 
 def _two_layers(torch):
@@ -246,10 +250,10 @@ def check_onnx_export(torch, target):
         detail, onnxruntime.__version__, "the same" if same else "a different")
 
 
-def _add_one(x_pointer, out_pointer, count, BLOCK: tl.constexpr):  # noqa: F821 (tl is bound when triton imports)
-    offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)  # noqa: F821
+def _add_one(x_pointer, out_pointer, count, BLOCK: tl.constexpr):  # tl: bound by check_triton_op
+    offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     inside = offsets < count
-    tl.store(out_pointer + offsets, tl.load(x_pointer + offsets, mask=inside) + 1, mask=inside)  # noqa: F821
+    tl.store(out_pointer + offsets, tl.load(x_pointer + offsets, mask=inside) + 1, mask=inside)
 
 
 def check_triton_op(torch, target):
@@ -257,9 +261,9 @@ def check_triton_op(torch, target):
         return "n/a", "triton not installed (CUDA builds of torch on Linux bring it): no Triton kernel can run here"
     if not torch.cuda.is_available():
         return "n/a", "no CUDA GPU usable here: a Triton kernel needs one"
+    global tl  # the kernel's source names it, as Triton kernels do
     import triton
-
-    globals()["tl"] = triton.language  # the kernel's source names it, as Triton kernels do
+    import triton.language as tl
     kernel = triton.jit(_add_one)
 
     def add_one(x):

@@ -1,4 +1,4 @@
-"""Shared test helpers: run the real CLI in a subprocess, with an isolated cache."""
+"""Shared test helpers: run the real CLI in a subprocess, with an isolated cache; a bare and fake interpreters."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,34 @@ def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dic
         input=input, capture_output=True, text=True, timeout=timeout, env=full_env,
         cwd=cwd or NEUTRAL_CWD, stdin=None if input is not None else subprocess.DEVNULL,
     )
+
+
+# A fake interpreter answers fwguide's "are you a Python?" question (`-c CODE`) with a real
+# Python, and does BEHAVIOUR when asked to run a worker script.
+FAKE = """#!/bin/sh
+if [ "$1" = "-c" ]; then exec "{python}" "$@"; fi
+{behaviour}
+"""
+
+
+@pytest.fixture(scope="session")
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with neither framework (nor pip)."""
+    folder = tmp_path_factory.mktemp("bare-venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120)
+    python = folder / "bin" / "python"
+    assert python.exists()
+    return python
+
+
+@pytest.fixture
+def fake_python(tmp_path: Path, bare_python: Path) -> Callable[..., Path]:
+    """Make an executable fake interpreter whose worker runs do `behaviour` (shell)."""
+
+    def make(behaviour: str, name: str = "python", delegate: Path | str | None = None) -> Path:
+        path = tmp_path / name
+        path.write_text(FAKE.format(python=delegate or bare_python, behaviour=behaviour))
+        path.chmod(0o755)
+        return path
+
+    return make

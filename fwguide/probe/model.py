@@ -19,6 +19,7 @@ FrameworkId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]  
 FrameworkStatus = Literal["ok", "missing", "import-error", "timeout", "crashed", "bad-output", "no-output", "cancelled"]
 DeviceKind = Literal["cpu", "cuda", "rocm", "mps", "gpu", "tpu"]
 Precision = Literal["fp32", "tf32", "bf16", "fp16"]
+BuildFlavour = Literal["cpu", "cuda", "rocm", "mps", "metal", "tpu"]  # what a framework build targets
 Severity = Literal["problem", "warning", "info"]  # of a finding: a probe's diagnosis, a fleet's finding
 
 GPU_KINDS = frozenset({"cuda", "rocm", "mps", "gpu"})  # "gpu": an Apple GPU through a Metal plugin, or one unnamed
@@ -109,7 +110,7 @@ class WorkerDevice(_WorkerData):
 
 
 class WorkerBuild(_WorkerData):
-    flavour: Literal["cpu", "cuda", "rocm", "mps", "metal", "tpu"]
+    flavour: BuildFlavour
     label: str  # e.g. "CUDA 12.8"
     cuda: str | None = None
     cudnn: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from fwguide.rulebook import load
 RULEBOOK = load()
 
 
-def _error(call) -> FwguideError:  # noqa: ANN001
+def _error(call: Callable[[], object]) -> FwguideError:
     with pytest.raises(FwguideError) as caught:
         call()
     assert caught.value.exit_code == ExitCode.USAGE
@@ -69,7 +70,8 @@ def test_none_cannot_be_combined_with_a_deployment_target(tmp_path: Path) -> Non
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
-    error = _error(lambda: read_answers_file(_file(tmp_path, "scale: research\ndeploy: [browser\nos: linux\n"), RULEBOOK))
+    malformed = "scale: research\ndeploy: [browser\nos: linux\n"
+    error = _error(lambda: read_answers_file(_file(tmp_path, malformed), RULEBOOK))
     assert error.message.startswith(f"{tmp_path / 'team.yaml'}:")
     line = int(error.message.split(":")[1])
     assert line in (3, 4)
@@ -103,7 +105,8 @@ def test_bad_set_flags_name_the_flag_and_the_field(flag: str, expected: str) -> 
 
 
 def test_defaults_fill_detected_and_documented_answers_and_say_which() -> None:
-    done = with_defaults(RULEBOOK, {"scale": "learning"}, {"os": "macos", "hardware": ["apple-silicon", "unknown-thing"]})
+    done = with_defaults(RULEBOOK, {"scale": "learning"},
+                         {"os": "macos", "hardware": ["apple-silicon", "unknown-thing"]})
     assert done.values["scale"] == "learning"
     assert (done.values["os"], done.values["hardware"]) == ("macos", ["apple-silicon"])
     assert set(done.detected) == {"os", "hardware"}

@@ -62,9 +62,10 @@ def test_no_terminal_and_no_answers_never_hangs() -> None:
 
 
 BAD_INPUT = {
-    "unknown id": (["--answers", "{file}"], "sclae: research\n", ":1: sclae: unknown question id", "did you mean 'scale'?"),
-    "unknown choice": (["--set", "model_family=visoin"], None, "--set model_family=visoin: model_family: unknown choice 'visoin'",
-                       "did you mean 'vision'?"),
+    "unknown id": (["--answers", "{file}"], "sclae: research\n", ":1: sclae: unknown question id",
+                   "did you mean 'scale'?"),
+    "unknown choice": (["--set", "model_family=visoin"], None,
+                       "--set model_family=visoin: model_family: unknown choice 'visoin'", "did you mean 'vision'?"),
     "list to single choice": (["--answers", "{file}"], "os: linux\nscale: [research, startup]\n",
                               ":2: scale: expected one choice, got a list", None),
     "wrong type": (["--answers", "{file}"], "custom_kernels: 7\n", ":1: custom_kernels: expected yes or no", None),

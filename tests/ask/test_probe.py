@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from fwguide.probe import load_probe_json, probe_summary, run_probe
-from fwguide.rulebook.names import PROBE_FACTS
 from fwguide.rulebook import load
+from fwguide.rulebook.names import PROBE_FACTS
 from tests.ask.terminal import ENTER, exit_status, spawn
 from tests.conftest import run_cli
 

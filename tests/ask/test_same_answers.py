@@ -9,39 +9,32 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
 
 from fwguide.answers import answer_text
 from fwguide.cli import main
 from fwguide.rulebook import load
 from fwguide.rulebook.schema import Question
+from fwguide.scoring import AnswerValue
 from tests.ask.terminal import DOWN, ENTER, SPACE, Screen
+from tests.helpers.answers import answer_sets
 
 RULEBOOK = load()
 QUESTIONS = RULEBOOK.questions
-MACHINE = {"hardware": ["cpu"], "os": "linux"}  # what --no-probe pre-selects on this machine (no GPU, Linux)
+# What --no-probe pre-selects on this machine (no GPU, Linux).
+MACHINE: dict[str, AnswerValue] = {"hardware": ["cpu"], "os": "linux"}
 
 
-def _answer(question: Question) -> st.SearchStrategy[object]:
-    ids = [c.id for c in question.choices]
-    if question.kind == "yesno":
-        return st.booleans()
-    if question.kind == "one":
-        return st.sampled_from(ids)
-    others = [i for i in ids if i not in question.exclusive]
-    alone = st.sampled_from([[e] for e in question.exclusive]) if question.exclusive else st.nothing()
-    return st.lists(st.sampled_from(others), min_size=1, max_size=3, unique=True) | alone
+# Answers a person can tick, at most three a question: each is typed into a real terminal.
+ANSWER_SETS = answer_sets(QUESTIONS, most=3, typed=True)
 
 
-ANSWER_SETS = st.fixed_dictionaries({q.id: _answer(q) for q in QUESTIONS})
-
-
-def _prefilled(question: Question) -> object:
+def _prefilled(question: Question) -> AnswerValue:
     value = MACHINE.get(question.detect or "", question.default)
     return list(value) if isinstance(value, list) else value
 
 
-def _keys(question: Question, wanted: object) -> str:
+def _keys(question: Question, wanted: AnswerValue) -> str:
     """The keys that turn the pre-selected answer into `wanted`, ticking as the questionnaire does."""
     ids = [c.id for c in question.choices]
     if question.kind == "yesno":
@@ -49,7 +42,9 @@ def _keys(question: Question, wanted: object) -> str:
     if question.kind == "one":
         return DOWN * ((ids.index(str(wanted)) - ids.index(str(_prefilled(question)))) % len(ids)) + ENTER
     alone = set(question.exclusive) | set(question.gives_way)
-    ticked, pointer, keys = list(_prefilled(question)), 0, ""  # type: ignore[arg-type]
+    prefilled = _prefilled(question)
+    assert isinstance(prefilled, list) and isinstance(wanted, list), question.id  # a many-choice answer is a list
+    ticked, pointer, keys = list(prefilled), 0, ""
 
     def toggle(choice: str) -> None:
         nonlocal ticked, pointer, keys
@@ -60,11 +55,11 @@ def _keys(question: Question, wanted: object) -> str:
         else:
             ticked = [t for t in ticked if t not in alone and choice not in alone] + [choice]
 
-    for choice in [c for c in ids if c in wanted and c not in ticked]:  # type: ignore[operator]
+    for choice in [c for c in ids if c in wanted and c not in ticked]:
         toggle(choice)
-    for choice in [c for c in ids if c in ticked and c not in wanted]:  # type: ignore[operator]
+    for choice in [c for c in ids if c in ticked and c not in wanted]:
         toggle(choice)
-    assert sorted(ticked) == sorted(wanted), (question.id, ticked, wanted)  # type: ignore[arg-type]
+    assert sorted(ticked) == sorted(wanted), (question.id, ticked, wanted)
     return keys + ENTER
 
 
@@ -74,7 +69,7 @@ def _result(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[str, str]:
     return data["recommendation"], data["confidence"]
 
 
-def _questionnaire(answers: dict[str, object], report: Path) -> tuple[str, str]:
+def _questionnaire(answers: dict[str, AnswerValue], report: Path) -> tuple[str, str]:
     term = Screen("--no-probe", "--report", str(report), rows=40, columns=100)
     for number, question in enumerate(QUESTIONS, start=1):
         term.expect(rf"(?m)^{number}/{len(QUESTIONS)} ")
@@ -89,7 +84,7 @@ def _questionnaire(answers: dict[str, object], report: Path) -> tuple[str, str]:
 @settings(max_examples=5, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(answers=ANSWER_SETS)
-def test_file_set_and_questionnaire_agree(answers: dict[str, object], tmp_path_factory: pytest.TempPathFactory,
+def test_file_set_and_questionnaire_agree(answers: dict[str, AnswerValue], tmp_path_factory: pytest.TempPathFactory,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path_factory.mktemp("same")
     answers_file = folder / "answers.yaml"

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from fwguide import frameworks
-
 from fwguide.rulebook import load
 from tests.conftest import NEUTRAL_CWD
 

@@ -111,7 +111,8 @@ def test_output_cut_short_by_head_is_quiet() -> None:
 def test_version_names_the_rulebook() -> None:
     proc = run_cli("--version")
     meta = load().meta
-    assert proc.stdout.strip() == f"fwguide {__import__('fwguide').__version__} (rulebook {meta.version}, as of {meta.as_of})"
+    version = __import__('fwguide').__version__
+    assert proc.stdout.strip() == f"fwguide {version} (rulebook {meta.version}, as of {meta.as_of})"
 
 
 def test_unknown_rules_path_is_bad_input(tmp_path) -> None:

@@ -12,7 +12,6 @@ import pytest
 from fwguide import frameworks
 from fwguide.rulebook import load
 from tests.conftest import ROOT, run_cli
-from tests.probe.conftest import bare_python  # noqa: F401  (a fresh venv without frameworks)
 
 FAKE_NVML = ROOT / "tests" / "probe" / "fake_nvml"
 NOTES = {"visualization", "high-level-api", "dynamic-batching"}

@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime
 
 from fwguide.rulebook.schema import (
-    Alternative, Category, CurrentVerdict, Evidence, InstallOption, Meta, Rulebook, Scoring, WeightRule,
+    Alternative,
+    Category,
+    CurrentVerdict,
+    Evidence,
+    InstallOption,
+    Meta,
+    Rulebook,
+    Scoring,
+    WeightRule,
 )
 
 ANSWERS = {
@@ -46,7 +54,8 @@ def category(cid: str, winner: str = "tie", base: float = 1.0, rules: tuple[Weig
     )
 
 
-def rulebook(*categories: Category, alternatives: tuple[Alternative, ...] = (), questions: list | None = None) -> Rulebook:
+def rulebook(*categories: Category, alternatives: tuple[Alternative, ...] = (),
+             questions: list | None = None) -> Rulebook:
     return Rulebook(meta=Meta(version="test", as_of=datetime.date(2026, 1, 1)), questions=questions or [],
                     categories=list(categories), install=INSTALL, devices=[], alternatives=list(alternatives))
 

@@ -9,8 +9,8 @@ import pytest
 
 from fwguide.engine import recommend, what_would_change
 from fwguide.rulebook import load
-from fwguide.scoring import CONFIDENCE_LEVELS, HARD_STRONG_LEAD, PRIOR_PER_BASE, confidence_for
 from fwguide.rulebook.schema import Alternative
+from fwguide.scoring import CONFIDENCE_LEVELS, HARD_STRONG_LEAD, PRIOR_PER_BASE, confidence_for
 from tests.engine.rulebooks import answers, category, rule, rulebook
 
 
@@ -53,13 +53,15 @@ def test_rule_without_winner_favours_the_categorys_current_winner() -> None:
 
 
 def test_a_list_in_when_matches_any_choice_and_many_answers_match_by_overlap() -> None:
-    book = rulebook(category("a", "tie", 0.0, rules=(rule({"deploy": ["browser", "microcontroller"]}, 1.0, "tensorflow"),)))
+    book = rulebook(category("a", "tie", 0.0,
+                             rules=(rule({"deploy": ["browser", "microcontroller"]}, 1.0, "tensorflow"),)))
     assert recommend(answers(deploy=["python-server", "microcontroller"]), book).scores.tensorflow == 1.0
     assert recommend(answers(deploy=["python-server"]), book).scores.tensorflow == 0.0
 
 
 def test_every_key_of_when_must_match() -> None:
-    book = rulebook(category("a", "tie", 0.0, rules=(rule({"os": "windows", "hardware": "nvidia-gpu"}, 1.0, "pytorch"),)))
+    book = rulebook(category("a", "tie", 0.0,
+                             rules=(rule({"os": "windows", "hardware": "nvidia-gpu"}, 1.0, "pytorch"),)))
     assert recommend(answers(os="windows", hardware=["nvidia-gpu"]), book).scores.pytorch == 1.0
     assert recommend(answers(os="windows", hardware=["cpu"]), book).scores.pytorch == 0.0
     assert recommend(answers(os="linux", hardware=["nvidia-gpu"]), book).scores.pytorch == 0.0
@@ -72,11 +74,13 @@ def test_yes_no_rule_matches_only_the_same_answer() -> None:
 
 
 def test_facts_rule_needs_one_of_its_probe_facts() -> None:
-    book = rulebook(category("a", "tie", 0.0, rules=(rule({"facts": ["gpu-torch-only", "apple-silicon"]}, 1.0, "pytorch"),)))
+    book = rulebook(category("a", "tie", 0.0,
+                             rules=(rule({"facts": ["gpu-torch-only", "apple-silicon"]}, 1.0, "pytorch"),)))
     assert recommend(answers(), book).scores.pytorch == 0.0
     result = recommend(answers(), book, frozenset({"gpu-torch-only"}))
     assert result.scores.pytorch == 1.0
-    assert "fwguide found that a GPU is usable from PyTorch but not from TensorFlow here" in result.contributions[-1].because
+    because = result.contributions[-1].because
+    assert "fwguide found that a GPU is usable from PyTorch but not from TensorFlow here" in because
 
 
 def test_because_cites_the_answers_that_triggered_the_rule() -> None:
@@ -151,7 +155,8 @@ def test_conflicting_hard_constraints_are_named_and_leave_the_call_slight() -> N
 
 def test_unless_skips_a_rule_when_any_one_of_its_answers_is_given() -> None:
     book = rulebook(category("a", "tie", 0.0, rules=(
-        rule({"deploy": "browser"}, 3.0, winner="tensorflow", unless={"existing_code": "pytorch", "experience": "pytorch"}),)))
+        rule({"deploy": "browser"}, 3.0, winner="tensorflow",
+             unless={"existing_code": "pytorch", "experience": "pytorch"}),)))
     assert recommend(answers(deploy=["browser"]), book).scores.tensorflow == 3.0
     assert recommend(answers(deploy=["browser"], existing_code="pytorch"), book).scores.tensorflow == 0.0
     assert recommend(answers(deploy=["browser"], experience="pytorch"), book).scores.tensorflow == 0.0
@@ -187,7 +192,8 @@ def test_what_would_change_names_the_answers_that_flip_the_call_smallest_first()
     assert (result.recommendation, result.confidence) == ("tensorflow", "moderate")
     flips = [c for c in result.what_would_change if c.flips]
     assert [(c.question, c.answer) for c in flips][:1] == [("deploy", ["none"])]
-    assert flips[0].summary == "With no deployment target yet instead: PyTorch would be recommended (slight confidence)."
+    assert flips[0].summary == ("With no deployment target yet instead: PyTorch would be recommended "
+                                "(slight confidence).")
     assert flips[0].actionable
     experience = next(c for c in flips if (c.question, c.answer) == ("experience", "pytorch"))
     assert experience.tier == 3 and not experience.actionable  # the team's skills are a fact, not a choice
@@ -199,7 +205,8 @@ def test_what_would_change_names_the_answers_that_flip_the_call_smallest_first()
 
 
 def test_level_scores_follow_the_answers_then_pytorch_and_say_so() -> None:
-    level = rulebook(category("p", "pytorch", 1.0), category("t", "tensorflow", 0.0, rules=(rule({"scale": "research"}, PRIOR_PER_BASE),)))
+    level = rulebook(category("p", "pytorch", 1.0),
+                     category("t", "tensorflow", 0.0, rules=(rule({"scale": "research"}, PRIOR_PER_BASE),)))
     result = recommend(answers(), level)
     assert (result.level, result.recommendation) == (True, "tensorflow")
     assert any("The scores are level" in r and "1 against 0" in r for r in result.reasons)

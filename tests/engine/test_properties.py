@@ -14,6 +14,7 @@ from fwguide.rulebook import load
 from fwguide.rulebook.names import PROBE_FACTS
 from fwguide.rulebook.schema import Question
 from fwguide.scoring import confidence_for, match_rules, pull_against, relative_margin
+from tests.helpers.answers import answer, answer_sets
 
 RULEBOOK = load()
 CATEGORY_IDS = {c.id for c in RULEBOOK.categories}
@@ -29,19 +30,7 @@ TF_TARGETS = ["browser", "microcontroller", "edge-tpu", "edge-cpu", "mobile-andr
               "jvm-service"]
 
 
-def _answer(question: Question) -> st.SearchStrategy:
-    choices = [c.id for c in question.choices]
-    if question.kind == "yesno":
-        return st.booleans()
-    if question.kind == "one":
-        return st.sampled_from(choices)
-    combinable = [c for c in choices if c not in question.exclusive]
-    alone = st.sampled_from(question.exclusive).map(lambda c: [c]) if question.exclusive else st.nothing()
-    together = st.lists(st.sampled_from(combinable), min_size=1, max_size=len(combinable), unique=True)
-    return together | alone
-
-
-ANSWER_SETS = st.fixed_dictionaries({q.id: _answer(q) for q in RULEBOOK.questions})
+ANSWER_SETS = answer_sets(RULEBOOK.questions)
 FACTS = st.frozensets(st.sampled_from(sorted(PROBE_FACTS)))
 
 
@@ -79,7 +68,7 @@ def test_every_answer_set_gives_a_consistent_recommendation(answers: dict, facts
 def test_rematching_only_the_rules_that_read_a_changed_answer_equals_a_full_tally(
         answers: dict, facts: frozenset[str], data: st.DataObject) -> None:
     question = data.draw(st.sampled_from(RULEBOOK.questions))
-    changed = {**answers, question.id: data.draw(_answer(question))}
+    changed = {**answers, question.id: data.draw(answer(question))}
     before = match_rules(answers, RULEBOOK, facts)
     assert match_rules(changed, RULEBOOK, facts, before, question.id) == match_rules(changed, RULEBOOK, facts)
 

@@ -28,6 +28,6 @@ for item in json.load(sys.stdin):
         with redirect_stdout(io.StringIO()):
             exec(compile(code, item["id"], "exec"), {"__name__": "__snippet__"})
         results[item["id"]] = None
-    except BaseException:  # noqa: BLE001 - a failing snippet is a result, not a crash
+    except BaseException:  # a failing snippet is a result, not a crash
         results[item["id"]] = traceback.format_exc(limit=-3)
 print("SNIPPET-RESULTS " + json.dumps(results))

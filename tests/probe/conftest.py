@@ -1,46 +1,12 @@
-"""Fixtures for the probe tests: a bare interpreter without frameworks, fake interpreters, one real probe."""
+"""Fixtures for the probe tests: one real probe (the bare and fake interpreters are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
-
-# A fake interpreter answers fwguide's "are you a Python?" question (`-c CODE`) with a real
-# Python, and does BEHAVIOUR when asked to run a worker script.
-FAKE = """#!/bin/sh
-if [ "$1" = "-c" ]; then exec "{python}" "$@"; fi
-{behaviour}
-"""
-
-
-@pytest.fixture(scope="session")
-def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with neither framework (nor pip)."""
-    folder = tmp_path_factory.mktemp("bare-venv")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120)
-    python = folder / "bin" / "python"
-    assert python.exists()
-    return python
-
-
-@pytest.fixture
-def fake_python(tmp_path: Path, bare_python: Path) -> Callable[..., Path]:
-    """Make an executable fake interpreter whose worker runs do `behaviour` (shell)."""
-
-    def make(behaviour: str, name: str = "python", delegate: Path | str | None = None) -> Path:
-        path = tmp_path / name
-        path.write_text(FAKE.format(python=delegate or bare_python, behaviour=behaviour))
-        path.chmod(0o755)
-        return path
-
-    return make
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,20 @@ import msgspec
 import pytest
 
 from fwguide.probe import load_probe_json, machine_answers, probe_facts, probe_summary
-from fwguide.probe.report import capabilities
 from fwguide.probe.diagnose import diagnose
 from fwguide.probe.model import (
-    AppleInfo, Environment, FrameworkReport, MachineInfo, NvidiaGpu, ProbeReport, WorkerBuild, WorkerDevice,
+    AppleInfo,
+    BuildFlavour,
+    Environment,
+    FrameworkReport,
+    MachineInfo,
+    NvidiaGpu,
+    ProbeReport,
+    WorkerBuild,
+    WorkerDevice,
     WorkerMemoryGrowth,
 )
+from fwguide.probe.report import capabilities
 from fwguide.rulebook import load
 from tests.conftest import DATA
 
@@ -24,9 +32,9 @@ def _torch() -> FrameworkReport:
     return RECORDED.environments[0].frameworks[0]
 
 
-def _tensorflow(version: str = "2.21.0", devices: list[WorkerDevice] | None = None, flavour: str = "cpu",
+def _tensorflow(version: str = "2.21.0", devices: list[WorkerDevice] | None = None, flavour: BuildFlavour = "cpu",
                 growth: WorkerMemoryGrowth | None = None) -> FrameworkReport:
-    build = WorkerBuild(flavour=flavour, label="CUDA 12.3" if flavour == "cuda" else "CPU only",  # type: ignore[arg-type]
+    build = WorkerBuild(flavour=flavour, label="CUDA 12.3" if flavour == "cuda" else "CPU only",
                         cuda="12.3" if flavour == "cuda" else None)
     return FrameworkReport(framework="tensorflow", python="/opt/venv/bin/python", status="ok", version=version,
                            build=build, devices=devices or [WorkerDevice(kind="cpu", name="CPU")], memory_growth=growth)
@@ -100,7 +108,8 @@ def test_framework_built_for_a_newer_cuda_than_the_driver() -> None:
 
 
 def test_tensorflow_without_its_cuda_libraries_sees_no_gpu() -> None:
-    tf = replace(_tensorflow("2.17.0", flavour="cuda"), accelerator_error="tf.config.list_physical_devices('GPU') is empty")
+    tf = replace(_tensorflow("2.17.0", flavour="cuda"),
+                 accelerator_error="tf.config.list_physical_devices('GPU') is empty")
     (diagnosis,) = [d for d in _report(RECORDED.machine, _torch(), tf).diagnoses if d.severity == "problem"]
     assert diagnosis.code == "gpu-not-found" and "tensorflow[and-cuda]" in diagnosis.fix
 
@@ -126,7 +135,8 @@ def test_tensorflow_2_10_on_windows_is_not_blamed_on_windows() -> None:
 
 def test_both_frameworks_on_the_gpu() -> None:
     tf = _tensorflow("2.17.0", flavour="cuda", devices=[WorkerDevice(kind="cpu", name="CPU"), GPU_DEVICE],
-                     growth=WorkerMemoryGrowth(grabs_all_memory=True, detail="reserves nearly all memory", fix="set_memory_growth"))
+                     growth=WorkerMemoryGrowth(grabs_all_memory=True, detail="reserves nearly all memory",
+                                               fix="set_memory_growth"))
     report = _report(RECORDED.machine, _torch(), tf)
     assert "gpu-both" in report.facts
     assert _codes(report, "warning") == {"tensorflow": {"grabs-gpu-memory"}}
@@ -136,7 +146,8 @@ def test_both_frameworks_on_the_gpu() -> None:
     assert tf_cell is not None and tf_cell.ok is False
 
 
-APPLE = replace(RECORDED.machine, os="macos", arch="arm64", nvidia=replace(RECORDED.machine.nvidia, status="absent", gpus=[]),
+APPLE = replace(RECORDED.machine, os="macos", arch="arm64",
+                nvidia=replace(RECORDED.machine.nvidia, status="absent", gpus=[]),
                 apple=AppleInfo(apple_silicon=True, chip="Apple M2", macos_version="15.1"))
 
 
@@ -165,7 +176,8 @@ def test_rosetta_python_is_the_problem_not_the_frameworks() -> None:
     assert _codes(_report(machine, CPU_ONLY_TORCH)) == {None: {"rosetta"}}
 
 
-@pytest.mark.parametrize(("value", "hidden", "severity"), [("1", 1, "warning"), ("", 2, "problem"), ("GPU-bbb", 1, "warning")])
+@pytest.mark.parametrize(("value", "hidden", "severity"),
+                         [("1", 1, "warning"), ("", 2, "problem"), ("GPU-bbb", 1, "warning")])
 def test_cuda_visible_devices_hiding_gpus(value: str, hidden: int, severity: str) -> None:
     from fwguide.probe.machine import visible_indices
 

@@ -127,8 +127,9 @@ def test_framework_that_fails_to_import_gives_its_first_error_line(bare_python: 
 def test_terminal_shows_progress_then_the_report() -> None:
     import pexpect
 
-    child = pexpect.spawn(sys.executable, ["-m", "fwguide", "probe-gpu", "--refresh", "--no-bench", "--framework", "torch"],
-                          dimensions=(40, 120), env={**os.environ, "TERM": "xterm"}, encoding="utf-8", timeout=60)
+    argv = ["-m", "fwguide", "probe-gpu", "--refresh", "--no-bench", "--framework", "torch"]
+    child = pexpect.spawn(sys.executable, argv, dimensions=(40, 120), env={**os.environ, "TERM": "xterm"},
+                          encoding="utf-8", timeout=60)
     child.expect("probing this machine")
     child.expect("pytorch: ")
     child.expect("Capabilities")

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -41,9 +42,9 @@ APPLE = replace(RECORDED.machine, os="macos", arch="arm64",
                 apple=AppleInfo(apple_silicon=True, chip="Apple M2", macos_version="15.1"))
 
 
-def _cpu_build(name: str, **fields: object) -> FrameworkReport:
+def _cpu_build(name: str, **fields: Any) -> FrameworkReport:
     return FrameworkReport(framework=name, python="/opt/venv/bin/python", status="ok", version="1.0",
-                           build=WorkerBuild(flavour="cpu", label="CPU only"), devices=[CPU], **fields)  # type: ignore[arg-type]
+                           build=WorkerBuild(flavour="cpu", label="CPU only"), devices=[CPU], **fields)
 
 
 def _report(machine: MachineInfo, *reports: FrameworkReport) -> ProbeReport:

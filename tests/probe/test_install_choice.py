@@ -203,8 +203,8 @@ def test_tpu_answers_get_the_tpu_vm_route_never_tensorflow_cpu(framework: str, c
 def test_every_entry_records_what_it_was_checked_against() -> None:
     for option in TABLE:
         assert option.checked is not None and option.checked.version and option.package, option.command
-    assert "PyTorch 2.15.0 on 2026-12-07" == _choose("pytorch", os="linux", compute="cpu").checked
-    assert "TensorFlow 2.21.0 on 2026-12-07" == _choose("tensorflow", os="linux", compute="cpu").checked
+    assert _choose("pytorch", os="linux", compute="cpu").checked == "PyTorch 2.15.0 on 2026-12-07"
+    assert _choose("tensorflow", os="linux", compute="cpu").checked == "TensorFlow 2.21.0 on 2026-12-07"
 
 
 def test_every_retired_build_pins_its_last_release_and_names_its_index() -> None:

@@ -191,7 +191,8 @@ def test_cached_results_say_how_old_they_are_on_screen_and_in_json(bare_python: 
     first = run_cli("probe-gpu", "--json", "--python", str(bare_python), env=env)
     assert first.returncode == 0, first.stderr
     fresh = json.loads(first.stdout)
-    assert fresh["machine"]["cache_note"] == "" and {f["cache_note"] for f in fresh["environments"][0]["frameworks"]} == {""}
+    assert fresh["machine"]["cache_note"] == ""
+    assert {f["cache_note"] for f in fresh["environments"][0]["frameworks"]} == {""}
     again = json.loads(run_cli("probe-gpu", "--json", "--python", str(bare_python), env=env).stdout)
     note = "cached 0 min ago; --refresh to probe again"
     assert again["machine"]["cache_note"] == note

@@ -9,6 +9,7 @@ import pytest
 
 from fwguide.install import EnvironmentFacts, InstalledBuild, MachineFacts, for_interpreter, next_step
 from fwguide.rulebook import load
+from fwguide.rulebook.schema import Compute
 
 TABLE = load().install
 PYTHON = "/home/me/proj/.venv/bin/python"
@@ -21,10 +22,10 @@ BLACKWELL = MachineFacts(os="linux", arch="x86_64", cuda_driver="12.8", compute_
                          platforms=frozenset({"cpu", "cuda"}))
 
 
-def _step(framework: str, compute: str, machine: MachineFacts, installed: InstalledBuild | None,
+def _step(framework: str, compute: Compute, machine: MachineFacts, installed: InstalledBuild | None,
           pip_runs_here: bool | None = True, os: str = "linux"):
     environment = EnvironmentFacts(python=PYTHON, pip_runs_here=pip_runs_here, installed=installed)
-    step = next_step(TABLE, framework, os=os, compute=compute, machine=machine, environment=environment)  # type: ignore[arg-type]
+    step = next_step(TABLE, framework, os=os, compute=compute, machine=machine, environment=environment)
     assert step is not None
     return step
 

@@ -119,8 +119,8 @@ def test_workers_run_in_parallel(fake_python, bare_python: Path) -> None:
 
 def test_the_cli_process_itself_never_imports_a_framework(tmp_path: Path) -> None:
     for refresh in (["--refresh"], []):  # a fresh probe and a cached one
-        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "fwguide", "probe-gpu", "--no-bench", *refresh],
-                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        argv = [sys.executable, "-X", "importtime", "-m", "fwguide", "probe-gpu", "--no-bench", *refresh]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
                               env={**os.environ, "FWGUIDE_CACHE_DIR": str(tmp_path)})
         assert proc.returncode == 0, proc.stderr[-2000:]
         modules = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()

@@ -121,7 +121,8 @@ def test_stand_in_framework_that_is_not_installed_gets_a_diagnosis(stand_in) -> 
     assert proc.returncode == 1, proc.stderr  # asked for by --framework and not usable
     report = json.loads(proc.stdout)
     assert _framework(report, "fakeflow")["status"] == "missing"
-    assert any(d["framework"] == "fakeflow" and "FakeFlow is not installed" in d["message"] for d in report["diagnoses"])
+    assert any(d["framework"] == "fakeflow" and "FakeFlow is not installed" in d["message"]
+               for d in report["diagnoses"])
 
 
 def test_stand_in_framework_outside_the_decision_is_left_out_where_it_is_not_installed(stand_in) -> None:

@@ -40,7 +40,8 @@ def _load(framework: str) -> ModuleType:
 
 
 def _run(python: Path | str, framework: str, request: dict, cwd: Path, extra_input: str = "") -> tuple[list[dict], str]:
-    proc = subprocess.run([str(python), str(_script(framework))], input=json.dumps({**request, "nonce": "n1"}) + "\n" + extra_input,
+    request_line = json.dumps({**request, "nonce": "n1"}) + "\n"
+    proc = subprocess.run([str(python), str(_script(framework))], input=request_line + extra_input,
                           capture_output=True, text=True, timeout=300, cwd=cwd)
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()

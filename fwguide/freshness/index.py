@@ -101,7 +101,7 @@ def ask_index(python: str, package: str, timeout: float = QUERY_TIMEOUT) -> Answ
 
 
 def _ask(python: str, package: str, extra: list[str], timeout: float) -> Answer:
-    from fwguide.probe.processes import WorkerFailure, run_capped
+    from fwguide.probe.children import WorkerFailure, run_capped
 
     # -vv: only pip's debug lines tell an index it could not reach from one that lacks the package.
     argv = [python, "-m", "pip", "index", "versions", package, "--disable-pip-version-check", "-vv", *extra]

@@ -145,7 +145,7 @@ def check(rulebook: Rulebook, python: str, chosen_by: str, progress: Callable[[i
     """
     import threading
 
-    from fwguide.probe.processes import kill_all, run_in_threads
+    from fwguide.probe.children import kill_all, run_in_threads
 
     wanted = checked_packages(rulebook)
     answers: dict[str, Answer] = {}

@@ -17,8 +17,9 @@ import msgspec
 
 from fwguide import frameworks
 from fwguide.probe import interpreter
+from fwguide.probe.children import WorkerFailure, run_in_threads, stop_group
 from fwguide.probe.model import WorkerChecks
-from fwguide.probe.processes import WorkerFailure, WorkerProcess, run_in_threads, stop_group
+from fwguide.probe.processes import WorkerProcess
 from fwguide.rulebook.schema import Check
 
 CHECK_SECONDS = 30.0  # for each check in the worker: an export or a conversion takes a few seconds

@@ -119,7 +119,7 @@ def resolve(given: str | Path, timeout: float = 30.0) -> Interpreter:
 
     Asking it takes at most `timeout` seconds, its whole process group killed after that.
     """
-    from fwguide.probe.processes import find_program, is_bare_name
+    from fwguide.probe.children import find_program, is_bare_name
 
     target = str(given)
     if is_bare_name(target) and not target.startswith("~"):
@@ -150,7 +150,7 @@ def resolve(given: str | Path, timeout: float = 30.0) -> Interpreter:
 
 
 def _ask(path: Path, given: str | Path, timeout: float) -> Interpreter:
-    from fwguide.probe.processes import WorkerFailure, run_capped
+    from fwguide.probe.children import WorkerFailure, run_capped
 
     not_python = f"--python {given}: does not look like a Python interpreter"
     try:

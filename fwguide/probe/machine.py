@@ -36,7 +36,7 @@ def is_wsl() -> bool:
 
 def _run(args: list[str], timeout: float = 10.0) -> str | None:
     """A tool's output (nvidia-smi, nvcc), or None; it runs in its own process group, killed whole on any stop."""
-    from fwguide.probe.processes import WorkerFailure, run_capped
+    from fwguide.probe.children import WorkerFailure, run_capped
 
     try:
         proc = run_capped(args, timeout)

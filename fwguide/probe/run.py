@@ -22,12 +22,13 @@ import msgspec
 from fwguide import __version__, frameworks
 from fwguide.errors import FwguideError
 from fwguide.probe import cache, interpreter
+from fwguide.probe.children import WorkerFailure, run_in_threads, stop_group
 from fwguide.probe.diagnose import diagnose
 from fwguide.probe.facts import probe_facts
 from fwguide.probe.interpreter import Interpreter
 from fwguide.probe.machine import driver_signature, machine_info
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport, WorkerBench, WorkerProbe
-from fwguide.probe.processes import WorkerFailure, WorkerProcess, run_in_threads, stop_group
+from fwguide.probe.processes import WorkerProcess
 from fwguide.probe.report import add_bench, cache_note, capabilities, from_failure, from_probe, now_iso
 from fwguide.rulebook.schema import DevicePeak, InstallOption
 

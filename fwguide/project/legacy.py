@@ -1,6 +1,6 @@
 """What the API map's findings say about keeping or moving a project's code.
 
-One walk of the project (fwguide.project.scan) leaves a `FileUse` per file: the frameworks it imports
+One walk of the project (fwguide.project.walk) leaves a `FileUse` per file: the frameworks it imports
 and the API map entries it uses, with their lines. From those, `report` builds everything `fwguide
 scan` prints, and `summarise` the short `legacy` summary `ask` carries in `project.legacy`.
 

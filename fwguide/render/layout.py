@@ -8,7 +8,6 @@ have to be cut becomes stacked "label: value" blocks, and nothing is ever trunca
 
 from __future__ import annotations
 
-import re
 import sys
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from fwguide.render.console import Terminal
+from fwguide.render.folding import fold, wrap_code
 from fwguide.safetext import printable
 
 Segment = tuple[str, str]  # text and its rich style ("" for none; "code": inline code in Markdown)
@@ -63,7 +63,8 @@ class Table(msgspec.Struct, frozen=True):
     rows: Sequence[tuple[str, ...]] = ()
     notes: Sequence[str] = ()
     notes_style: str = "dim"
-    marks: Mapping[str, str] = msgspec.field(default_factory=dict)  # a cell starting with one of these words gets its style
+    # A cell starting with one of these words gets its style.
+    marks: Mapping[str, str] = msgspec.field(default_factory=dict)
     stack: Literal["rows", "columns"] = "rows"  # what each stacked block holds when the table does not fit
     code: tuple[int, ...] = ()  # columns shown as inline code in Markdown (ids, commands)
     links: tuple[int, ...] = ()  # columns of space-separated URLs, shown as numbered links in Markdown
@@ -95,22 +96,6 @@ def show(blocks: Iterable[Block], terminal: Terminal) -> None:
         sys.stdout.write(plain(safe, terminal.width))
         return
     _draw_rich(safe, terminal)
-
-
-# Where a command or URL too long for its line may fold: after a space or a slash, before - _ . ? & =.
-_TOKEN_END = re.compile(r"(?<=[ /])|(?=[-_.?&=])")
-
-
-def fold(line: str, room: int) -> list[str]:
-    """`line` in pieces of at most `room` characters, cut at token boundaries (a long URL at its slashes),
-    so the terminal never breaks it mid-word; a piece with no boundary in reach is cut at `room`."""
-    pieces = []
-    while len(line) > room > 0:
-        cuts = [m.start() for m in _TOKEN_END.finditer(line, 1, room) if m.start() > room // 3]
-        cut = cuts[-1] if cuts else room
-        pieces.append(line[:cut].rstrip())
-        line = line[cut:].lstrip() if line[cut - 1:cut] == " " else line[cut:]
-    return [*pieces, line]
 
 
 def _folded(block: Block, width: int) -> Block:
@@ -171,13 +156,13 @@ def column_widths(table: Table, width: int) -> list[int] | None:
         return None
     # Water-filling: the narrow columns keep their natural width, the widest ones wrap at a common cap.
     def fitted(cap: int) -> list[int]:
-        return [min(n, max(cap, m)) for n, m in zip(natural, least)]
+        return [min(n, max(cap, m)) for n, m in zip(natural, least, strict=True)]
 
     cap = max(c for c in range(max(natural) + 1) if sum(fitted(c)) <= room)
     widths = fitted(cap)
     for index in sorted(range(count), key=lambda i: -natural[i]):
         widths[index] += min(natural[index] - widths[index], room - sum(widths))
-    if any(w < min(n, _MIN_WRAPPED) for w, n in zip(widths, natural)):
+    if any(w < min(n, _MIN_WRAPPED) for w, n in zip(widths, natural, strict=True)):
         return None
     return widths
 
@@ -240,9 +225,10 @@ def _plain_table(table: Table, width: int) -> list[str]:
     rows = [table.header, *table.rows] if table.header else list(table.rows)
     if widths is not None:
         for row in rows:
-            cells = [_wrap_cell(cell, w) for cell, w in zip(row, widths)]
+            cells = [_wrap_cell(cell, w) for cell, w in zip(row, widths, strict=True)]
             for k in range(max(len(c) for c in cells)):
-                out.append(pad + (" " * GAP).join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, widths)))
+                out.append(pad + (" " * GAP).join((c[k] if k < len(c) else "").ljust(w)
+                                                  for c, w in zip(cells, widths, strict=True)))
     else:
         for name, pairs in _stacked(table):
             inner = pad * 2 if name else pad
@@ -260,33 +246,6 @@ def _plain_code(block: Code, width: int) -> list[str]:
         out += [f"{' ' * INDENT}{name}:"] if name else []
         out += [f"{' ' * INDENT * 2}{line}" for line in wrap_code(source, width - INDENT * 2).splitlines()]
     return out
-
-
-# Where a long line of code may break: after ", " or an opening bracket, or before a space; failing those,
-# before the "." of an attribute.
-_CODE_BREAKS = (re.compile(r"(?<=, )|(?<=[(\[{])|(?= )"), re.compile(r"(?=\.)"))
-
-
-def wrap_code(source: str, width: int) -> str:
-    """`source` with every line longer than `width` broken at a token boundary, continued 4 columns further in.
-
-    Code is never broken inside a word, so what the terminal shows can still be read (and copied
-    with the breaks removed); a comment's continuation keeps its `#`.
-    """
-    out: list[str] = []
-    for line in source.rstrip().splitlines():
-        indent = len(line) - len(line.lstrip())
-        while len(line) > width:
-            cuts = next((found for pattern in _CODE_BREAKS if (found := [
-                m.start() for m in pattern.finditer(line, indent + 1, width + 1) if indent + 8 < m.start()])), [])
-            if not cuts:
-                break  # one long token: shown whole rather than cut inside it
-            head, rest = line[:cuts[-1]].rstrip(), line[cuts[-1]:].lstrip()
-            comment = "# " if "#" in head and not head.lstrip().startswith(("'", '"')) and "#" not in rest[:1] else ""
-            out.append(head)
-            line = " " * (indent + 4) + comment + rest
-        out.append(line)
-    return "\n".join(out)
 
 
 # --- rich ----------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The terminal decision, made once per run: is stdout a terminal, how wide, colour, encoding.
 
-Every command builds one `Terminal` with `detect()` and passes it to its renderers; no
-other module asks `isatty`. Detecting costs no rich import; `rich_console` builds rich's
-console from the decision only when a rich view is drawn.
+Every command builds one `Terminal` with `detect()` and passes it to its renderers, which never
+ask `isatty` themselves (only reading `-` from stdin and fwguide.lifecycle's check of a redirected
+stdout do). Detecting costs no rich import; `rich_console` builds rich's console from the
+decision only when a rich view is drawn.
 """
 
 from __future__ import annotations

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from fwguide.errors import FwguideError
-from fwguide.rulebook.schema import Category, Compute, InstallOption, Rulebook
+from fwguide.rulebook.schema import Category, Rulebook
 from fwguide.safetext import shown
 
 
@@ -21,16 +20,6 @@ def name_index(rulebook: Rulebook) -> dict[str, Category]:
         for name in (category.id, category.title, *category.aliases):
             index.setdefault(normalize_name(name), category)
     return index
-
-
-def install_cell(options: Sequence[InstallOption], framework: str, os_name: str,
-                 compute: Compute) -> InstallOption | None:
-    """The install table's cell for (framework, OS, compute), else its CPU cell: the fallback it promises."""
-    for candidate in (compute, "cpu"):
-        for option in options:
-            if option.framework == framework and os_name in option.os and option.compute == candidate:
-                return option
-    return None
 
 
 def find_category(rulebook: Rulebook, name: str) -> Category:

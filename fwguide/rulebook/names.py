@@ -15,50 +15,39 @@ EVERY = frameworks.ids()  # every worker has the generic checks (fwguide_worker.
 
 
 class CheckSpec(NamedTuple):
-    frameworks: tuple[str, ...]
-    needs_target: bool
-    description: str
+    frameworks: tuple[str, ...]  # the frameworks whose workers implement it
+    needs_target: bool  # it checks a name a rule gives (`target`)
 
 
+# Each live check fwguide implements, with what it finds out.
 CHECKS: dict[str, CheckSpec] = {
-    "has_attr": CheckSpec(EVERY, True, "a dotted name (module, function, class) exists, e.g. torch.fft.rfft"),
-    "version_at_least": CheckSpec(EVERY, True, "the installed framework is at least this version"),
-    "module_importable": CheckSpec(
-        EVERY, True, "a module imports (e.g. torch.utils.tensorboard needs the tensorboard package)",
-    ),
-    "eager_by_default": CheckSpec(
-        (PYTORCH.id, TENSORFLOW.id, JAX.id), False, "operations run immediately and return concrete values",
-    ),
-    "function_traces_graph": CheckSpec(
-        (PYTORCH.id, TENSORFLOW.id, JAX.id), False,
-        "a Python function can be captured as a graph (torch.export / tf.function / jax.make_jaxpr)",
-    ),
-    "keras_is_v3": CheckSpec((TENSORFLOW.id,), False, "tf.keras is Keras 3 (multi-backend)"),
-    "memory_growth_default": CheckSpec(
-        (TENSORFLOW.id,), False, "whether TensorFlow would reserve all GPU memory by default",
-    ),
-    "built_with_cuda": CheckSpec(DECISION, False, "the build links CUDA"),
-    "mps_available": CheckSpec(DECISION, False, "Apple GPU (Metal) is usable"),
+    "has_attr": CheckSpec(EVERY, True),  # a dotted name (module, function, class) exists, e.g. torch.fft.rfft
+    "version_at_least": CheckSpec(EVERY, True),  # the installed framework is at least this version
+    # a module imports (e.g. torch.utils.tensorboard needs the tensorboard package)
+    "module_importable": CheckSpec(EVERY, True),
+    # operations run immediately and return concrete values
+    "eager_by_default": CheckSpec((PYTORCH.id, TENSORFLOW.id, JAX.id), False),
+    # a Python function can be captured as a graph (torch.export / tf.function / jax.make_jaxpr)
+    "function_traces_graph": CheckSpec((PYTORCH.id, TENSORFLOW.id, JAX.id), False),
+    "keras_is_v3": CheckSpec((TENSORFLOW.id,), False),  # tf.keras is Keras 3 (multi-backend)
+    # whether TensorFlow would reserve all GPU memory by default
+    "memory_growth_default": CheckSpec((TENSORFLOW.id,), False),
+    "built_with_cuda": CheckSpec(DECISION, False),  # the build links CUDA
+    "mps_available": CheckSpec(DECISION, False),  # Apple GPU (Metal) is usable
+
     # Checks that run a small real operation, so that a route whose prerequisite is missing never passes.
-    "onnx_export": CheckSpec(
-        (PYTORCH.id,), False, "exports a two-layer model to ONNX with torch.onnx.export (n/a without onnxscript)",
-    ),
-    "triton_op": CheckSpec(
-        (PYTORCH.id,), False,
-        "registers a Triton kernel with torch.library.triton_op and runs it (n/a without triton or a CUDA GPU)",
-    ),
-    "export_roundtrip": CheckSpec(
-        (PYTORCH.id,), False, "saves a torch.export program to .pt2, loads it back without its class and runs it",
-    ),
-    "saved_model_roundtrip": CheckSpec(
-        (TENSORFLOW.id,), False, "saves a SavedModel, loads it back without its code and runs it",
-    ),
-    "keras_export": CheckSpec(
-        (TENSORFLOW.id,), False, "exports a Keras model with Model.export and runs the SavedModel's serve function",
-    ),
-    "litert_convert": CheckSpec(
-        (TENSORFLOW.id,), False, "converts a tf.function with tf.lite.TFLiteConverter and runs the .tflite model",
-    ),
+    # exports a two-layer model to ONNX with torch.onnx.export (n/a without onnxscript)
+    "onnx_export": CheckSpec((PYTORCH.id,), False),
+    # registers a Triton kernel with torch.library.triton_op and runs it (n/a without triton or a CUDA GPU)
+    "triton_op": CheckSpec((PYTORCH.id,), False),
+    # saves a torch.export program to .pt2, loads it back without its class and runs it
+    "export_roundtrip": CheckSpec((PYTORCH.id,), False),
+    # saves a SavedModel, loads it back without its code and runs it
+    "saved_model_roundtrip": CheckSpec((TENSORFLOW.id,), False),
+    # exports a Keras model with Model.export and runs the SavedModel's serve function
+    "keras_export": CheckSpec((TENSORFLOW.id,), False),
+    # converts a tf.function with tf.lite.TFLiteConverter and runs the .tflite model
+    "litert_convert": CheckSpec((TENSORFLOW.id,), False),
 }
 
 # Prefixes a `has_attr` / `module_importable` target may start with, per framework.

@@ -132,27 +132,3 @@ def read_yaml_text(text: str, name: str) -> Any:
         raise FwguideError(f"{name}: invalid YAML: {exc}") from None
     except RecursionError:
         raise FwguideError(f"{name}: invalid YAML: nested too deeply") from None
-
-
-_PATH_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[([^\]]+)\]")
-
-
-def line_of(data: Any, json_path: str) -> tuple[int | None, str]:
-    """Return the line of the deepest value along a msgspec error path, and the path itself.
-
-    `json_path` looks like `$.categories[0].seed.winner`; the field shown to the
-    user drops the leading `$.`.
-    """
-    node, line = data, getattr(data, "line", None)
-    for match in _PATH_TOKEN.finditer(json_path.removeprefix("$")):
-        key = match.group(1) or match.group(3)
-        index = match.group(2)
-        if index is not None and isinstance(node, LineList) and int(index) < len(node):
-            line = node.item_lines[int(index)]
-            node = node[int(index)]
-        elif key is not None and isinstance(node, LineDict) and key in node:
-            line = node.key_lines.get(key, line)
-            node = node[key]
-        else:
-            break
-    return line, json_path.removeprefix("$").lstrip(".")

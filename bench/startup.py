@@ -1,6 +1,6 @@
 """Start-up cost of `fwguide --help` and `fwguide explain` against importing typer + rich.
 
-Target (DESIGN.md): close to the floor, at most 1.3x. fwguide runs through its console
+Target (docs/design.md): close to the floor, at most 1.3x. fwguide runs through its console
 script, as users run it; output goes to a pipe, as in scripts (a terminal adds rich's
 console on top, measured by the last row).
 """

@@ -1,6 +1,6 @@
 """The next step for this machine and this environment, from plain facts about both.
 
-Pure. Three cases (DESIGN.md, `next_step`):
+Pure. Three cases (docs/design.md, `next_step`):
 - the answers name hardware the probe did not find here (or another OS): the command is for the
   training machine, chosen from the answers alone, and never removes or replaces a build here;
 - the framework is already installed here in a build that suits the answers: no command;

@@ -87,7 +87,7 @@ def _env_python(prefix: Path) -> Path | None:
 
 
 def default(timeout: float = 30.0) -> tuple[Interpreter, str]:
-    """The environment to probe when no --python is given, and why (DESIGN.md).
+    """The environment to probe when no --python is given, and why (docs/design.md).
 
     The activated virtual environment (VIRTUAL_ENV, then CONDA_PREFIX) when fwguide itself runs
     from another one (pipx), so the user's own packages are what gets probed; else fwguide's own.

@@ -1,6 +1,6 @@
 """Checks a typed schema cannot express: references, uniqueness, the answers contract.
 
-The contract is data: the built-in questions marked `contract: true` (DESIGN.md's answer ids);
+The contract is data: the built-in questions marked `contract: true` (the answer ids of docs/design.md);
 a rulebook may add questions and choices, never drop or change those.
 """
 

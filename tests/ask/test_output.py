@@ -1,4 +1,4 @@
-"""What `ask` shows and records: the --json contract of DESIGN.md and the Markdown decision record."""
+"""What `ask` shows and records: the --json contract of docs/design.md and the Markdown decision record."""
 
 from __future__ import annotations
 

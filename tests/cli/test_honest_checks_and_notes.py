@@ -1,5 +1,5 @@
 """Live checks that cannot apply say n/a (never FAIL), checks have human names, the article's notes have no
-winner, the interpreter is chosen as DESIGN.md says; all through real `fwguide` subprocesses."""
+winner, the interpreter is chosen as docs/design.md says; all through real `fwguide` subprocesses."""
 
 from __future__ import annotations
 

@@ -77,7 +77,8 @@ def validate(path: Path | None, json_out: bool) -> int:
         err.print(f"[bold red]{len(problems)} problem(s)[/] in {escape(printable(target))}")
     else:
         stdout_console().print(
-            f"[green]OK[/] {escape(printable(target))}: rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of}), "
+            f"[green]OK[/] {escape(printable(target))}: "
+            f"rulebook {rulebook.meta.version} (as of {rulebook.meta.as_of}), "
             f"{len(rulebook.categories)} categories, {len(rulebook.questions)} questions"
         )
     return int(ExitCode.USAGE if problems else ExitCode.OK)

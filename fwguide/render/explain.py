@@ -16,7 +16,8 @@ from fwguide.render.console import Terminal
 from fwguide.render.layout import BLANK, Block, Box, Code, Heading, Table, text
 from fwguide.rulebook.schema import Category, Rulebook
 
-FRAMEWORK_NAMES: dict[str | None, str] = {**{f: frameworks.title(f) for f in frameworks.DECISION}, "tie": "tie", None: "-"}
+FRAMEWORK_NAMES: dict[str | None, str] = {
+    **{f: frameworks.title(f) for f in frameworks.DECISION}, "tie": "tie", None: "-"}
 _WINNER_STYLE = {"PyTorch": "bold #ee4c2c", "TensorFlow": "bold #ff8f00", "tie": "bold cyan", "-": "dim", "note": "dim"}
 _STATUS = {"pass": "pass", "fail": "FAIL", "error": "error", "skip": "skip", "n/a": "n/a"}
 _STATUS_STYLE = {"pass": "green", "FAIL": "bold red", "error": "bold red", "skip": "yellow", "n/a": "dim"}

@@ -57,16 +57,19 @@ def _machine(machine: MachineInfo) -> list[Table]:
         rocm = f", ROCm {machine.amd.rocm_version}" if machine.amd.rocm_version else ""
         rows.append(("AMD", (", ".join(machine.amd.gpus) or "no AMD GPU") + rocm))
     if machine.apple.apple_silicon:
-        rows.append(("Apple", (machine.apple.chip or "Apple Silicon") + (" (Python under Rosetta)" if machine.apple.rosetta else "")))
+        rosetta = " (Python under Rosetta)" if machine.apple.rosetta else ""
+        rows.append(("Apple", (machine.apple.chip or "Apple Silicon") + rosetta))
     if machine.cuda_toolkit is not None:
         kit = machine.cuda_toolkit
-        rows.append(("CUDA toolkit", f"{kit.version} (nvcc at {kit.path}, found via {kit.source}; frameworks use their own CUDA)"))
+        rows.append(("CUDA toolkit",
+                     f"{kit.version} (nvcc at {kit.path}, found via {kit.source}; frameworks use their own CUDA)"))
     rows += [(name, repr(value)) for name, value in machine.visible_devices.items()]
     cached = f"; {machine.cache_note}" if machine.cache_note else ""
     sections = [Table(f"Machine (from the OS and the GPU driver, no framework involved{cached})", rows=rows,
                       marks=_STYLES)]
     if nvidia.gpus:
-        sections.append(Table("GPUs the NVIDIA driver reports", ("#", "name", "memory", "compute capability", "CUDA sees it"), [
+        header = ("#", "name", "memory", "compute capability", "CUDA sees it")
+        sections.append(Table("GPUs the NVIDIA driver reports", header, [
             (str(g.index), g.name, _gib(g.memory_gib), g.compute_capability or "?", "yes" if g.visible else "hidden")
             for g in nvidia.gpus], marks=_STYLES))
     return sections
@@ -136,8 +139,9 @@ def _benchmark(report: ProbeReport) -> Table | None:
     reports = [r for e in report.environments for r in e.frameworks]
     measured = [(r, m) for r in reports for m in r.bench]
     sizes = {m.size for _, m in measured}
-    rows = [(frameworks.title(r.framework), m.device_name, m.precision, f"{m.tflops_best:.3f}", f"{m.tflops_median:.3f}",
-             *([str(m.size)] if len(sizes) > 1 else []), f"{m.peak_tflops:g} ({m.peak_device})" if m.peak_tflops else "none",
+    rows = [(frameworks.title(r.framework), m.device_name, m.precision, f"{m.tflops_best:.3f}",
+             f"{m.tflops_median:.3f}", *([str(m.size)] if len(sizes) > 1 else []),
+             f"{m.peak_tflops:g} ({m.peak_device})" if m.peak_tflops else "none",
              f"{m.share_of_peak:.0%}" if m.share_of_peak is not None else "n/a")
             for r, m in measured]
     notes = sorted({r.tf32_note for r in reports if r.tf32_note})

@@ -66,7 +66,8 @@ def _column(report: FrameworkReport) -> list[str]:
         return [state, "-", "-", "-", "-"]
     build = report.build
     cuda = f"{build.cuda or 'none'} / {build.cudnn or 'none'}" if build and (build.cuda or build.cudnn) else "none"
-    devices = "; ".join(f"{d.kind}:{d.index} {d.name}" + (f" (cc {d.compute_capability})" if d.compute_capability else "")
+    devices = "; ".join(f"{d.kind}:{d.index} {d.name}"
+                        + (f" (cc {d.compute_capability})" if d.compute_capability else "")
                         for d in report.accelerators) or "none"
     if report.accelerator_error:
         devices += f" ({report.accelerator_error})"
@@ -85,7 +86,8 @@ def _environment(environment: Environment) -> list[Block]:
         rows.append((label, *(column[index] for column in columns), sources or "-"))
     chosen = f"; {environment.chosen_by}" if environment.chosen_by else ""
     blocks: list[Block] = [
-        Heading(f"Python environment: {environment.python} (Python {environment.python_version or '?'}{chosen})", level=4),
+        Heading(f"Python environment: {environment.python} (Python {environment.python_version or '?'}{chosen})",
+                level=4),
         _table(("", *(frameworks.title(r.framework) for r in reports), "from"), rows)]
     notes = sorted({r.cache_note for r in reports if r.cached and r.cache_note})
     if notes:
@@ -95,10 +97,12 @@ def _environment(environment: Environment) -> list[Block]:
 
 def markdown_blocks(report: ProbeReport) -> list[Block]:
     """The whole report for `--markdown`: a compact form to paste into a GitHub issue."""
-    heading = f"fwguide {report.fwguide_version} · probed {report.created}" + (f" · host {report.host}" if report.host else "")
+    host = f" · host {report.host}" if report.host else ""
+    heading = f"fwguide {report.fwguide_version} · probed {report.created}{host}"
     cached = f" ({_age(report.machine.cache_note)})" if report.machine.cache_note else ""
     blocks: list[Block] = [Heading("fwguide probe-gpu report", level=3), text(heading),
-                           Heading(f"Machine{cached}", level=4), _table(("", "value", "from"), _machine_rows(report.machine))]
+                           Heading(f"Machine{cached}", level=4),
+                           _table(("", "value", "from"), _machine_rows(report.machine))]
     for environment in report.environments:
         blocks += _environment(environment)
     blocks.append(Heading("Diagnosis", level=4))

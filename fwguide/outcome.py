@@ -93,5 +93,8 @@ def shifts(result: Recommendation) -> tuple[list[CategoryShift], list[CategorySh
         row = CategoryShift(items[0].title, favours, abs(net), any(c.hard for c in backing),
                             " ".join(answered or [c.because for c in backing]))
         (moved if any(c.causes for c in items) else prior).append(row)
-    order = lambda r: (-r.lead, r.title)  # noqa: E731 - a sort key used twice
-    return sorted(moved, key=order), sorted(prior, key=order)
+    return sorted(moved, key=_biggest_first), sorted(prior, key=_biggest_first)
+
+
+def _biggest_first(shift: CategoryShift) -> tuple[float, str]:
+    return -shift.lead, shift.title

@@ -1,7 +1,8 @@
 """Breaking a long command, URL or line of code at token boundaries, never inside a word.
 
 Plain strings in, plain strings out: the layout (fwguide.render.layout) folds a `keep` text with
-`fold` and a code pane with `wrap_code`, so the terminal never has to break either mid-word.
+`fold_command` (a command) or `fold` (a URL) and a code pane with `wrap_code`, so the terminal never
+has to break any of them mid-word.
 """
 
 from __future__ import annotations
@@ -25,6 +26,20 @@ def fold(line: str, room: int) -> list[str]:
         pieces.append(line[:cut].rstrip())
         line = line[cut:].lstrip() if line[cut - 1:cut] == " " else line[cut:]
     return [*pieces, line]
+
+
+def fold_command(line: str, room: int) -> list[str]:
+    """A shell command too long for its line, folded between its words with a trailing ` \\`, so that what
+    is copied from the screen still runs as one command; a single word longer than the line stays whole."""
+    words, lines = line.split(" "), [""]
+    for word in words:
+        joined = f"{lines[-1]} {word}" if lines[-1].strip() else f"{lines[-1]}{word}"
+        if len(joined) + 2 > room and lines[-1].strip():  # room for " \" at the end of a folded line
+            lines[-1] += " \\"
+            lines.append(f"  {word}")
+        else:
+            lines[-1] = joined
+    return lines
 
 
 def wrap_code(source: str, width: int) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from fwguide.render.console import Terminal
-from fwguide.render.folding import fold, wrap_code
+from fwguide.render.folding import fold, fold_command, wrap_code
 from fwguide.safetext import printable
 
 Segment = tuple[str, str]  # text and its rich style ("" for none; "code": inline code in Markdown)
@@ -106,7 +106,8 @@ def _folded(block: Block, width: int) -> Block:
     lines = block.plain.split("\n")
     if all(len(line) <= room for line in lines):
         return block
-    folded = "\n".join(piece for line in lines for piece in fold(line, room))
+    folded = "\n".join(piece for line in lines
+                       for piece in (fold_command(line, room) if " " in line.strip() else fold(line, room)))
     return msgspec.structs.replace(block, parts=((folded, block.parts[0][1] if block.parts else ""),))
 
 

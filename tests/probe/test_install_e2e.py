@@ -67,9 +67,12 @@ def test_fix_commands_stand_whole_on_their_own_line_at_80_columns(pascal_report:
     torch_fix = _finding(pascal_report, "pytorch")
     assert torch_fix["command"] == f"{CU126} --force-reinstall"
     proc = run_cli("probe-gpu", "--no-bench", env={**PASCAL, "COLUMNS": "80"}, timeout=300)
-    lines = [line.strip() for line in proc.stdout.splitlines()]
-    assert torch_fix["command"] in lines  # one line, nothing else on it: copied whole
-    assert "pip uninstall -y tensorflow-cpu && pip install 'tensorflow[and-cuda]'" in lines
+    assert max(len(line) for line in proc.stdout.splitlines()) <= 80  # folded by fwguide, never by the terminal
+    # a command too long for the line folds between words with a shell continuation: copied, it runs whole
+    lines = [line.strip() for line in proc.stdout.replace(" \\\n", " ").splitlines()]
+    commands = [" ".join(line.split()) for line in lines]
+    assert torch_fix["command"] in commands  # its own line(s), nothing else on them
+    assert "pip uninstall -y tensorflow-cpu && pip install 'tensorflow[and-cuda]'" in commands
     fix_line = next(line for line in lines if line.startswith("fix: install a CUDA build (the package index"))
     assert "pip install" not in fix_line  # the words explain, the command line acts
 

@@ -1,4 +1,5 @@
-"""Shared test helpers: run the real CLI in a subprocess, with an isolated cache; a bare and fake interpreters."""
+"""Shared test helpers: run the CLI (in this process, or a real one where a process matters), with an isolated
+cache; a bare and fake interpreters; the needs(...) marker."""
 
 from __future__ import annotations
 
@@ -44,8 +45,14 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dict[str, str] | None = None,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m fwguide ARGS` for real and capture its output."""
+            cwd: Path | None = None, process: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run `fwguide ARGS` and capture its output: through `main(argv)` in this process, as a child would see it
+    (empty stdin, no terminal, 120 columns); in a real `python -m fwguide` process where one matters: input on
+    stdin, an environment of its own (a stand-in NVML, another VIRTUAL_ENV), or `process=True` (signals, start-up)."""
+    if not process and input is None and not env:
+        from tests.helpers.inprocess import run_in_process
+
+        return run_in_process(args, cwd or NEUTRAL_CWD)
     full_env = {**os.environ, "COLUMNS": "120", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "fwguide", *args],

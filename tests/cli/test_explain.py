@@ -67,6 +67,7 @@ def test_plain_output_has_verdicts_evidence_and_both_snippets() -> None:
     assert "--check" in out
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_live_checks_run_against_the_installed_frameworks() -> None:
     proc = run_cli("explain", "coverage", "--check", "--json", timeout=300)
     assert proc.returncode == 0, proc.stderr

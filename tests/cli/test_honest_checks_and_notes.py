@@ -103,6 +103,7 @@ def test_ask_with_a_bad_python_is_bad_input() -> None:
     assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_rules_validate_warns_when_frameworks_are_newer_than_the_table(tmp_path: Path) -> None:
     entries = "\n".join(
         f"  - {{framework: {fw}, os: [{os_name}], compute: cpu, command: pip install {fw}, "

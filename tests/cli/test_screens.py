@@ -86,6 +86,7 @@ def test_explain_code_is_never_cut_and_sits_side_by_side_only_when_it_fits() -> 
     assert not any("PyTorch" in line and "TensorFlow" in line and "│" in line for line in narrow.splitlines())
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_probe_gpu_cuts_nothing_at_60_columns_and_benchmarks_compare() -> None:
     text = in_terminal("probe-gpu", columns=60)
     _no_cut_cells(text, 60)

@@ -53,6 +53,7 @@ def _fleet_json(*args: str, input: str | None = None) -> tuple[int, dict, str]:
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_two_reports_merge_into_two_hosts_with_torch_drift_as_json(two_hosts: tuple[Path, Path],
                                                                    real_report: dict) -> None:
     code, data, _ = _fleet_json(*map(str, two_hosts))
@@ -68,6 +69,7 @@ def test_two_reports_merge_into_two_hosts_with_torch_drift_as_json(two_hosts: tu
     assert all(f["severity"] != "problem" for f in data["findings"])
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_markdown_has_a_row_per_host_and_the_drift(two_hosts: tuple[Path, Path], real_report: dict) -> None:
     proc = run_cli("fleet", "--markdown", *map(str, two_hosts))
     assert proc.returncode == 0, proc.stderr
@@ -82,6 +84,7 @@ def test_markdown_has_a_row_per_host_and_the_drift(two_hosts: tuple[Path, Path],
     assert any(line.startswith("- **warning** (version-drift): PyTorch differs across hosts") for line in lines)
 
 
+@pytest.mark.needs("torch", "tensorflow")
 @pytest.mark.parametrize("columns", [120, 60])
 def test_rich_view_in_a_terminal_shows_both_hosts_wide_and_stacked(two_hosts: tuple[Path, Path], columns: int) -> None:
     child = pexpect.spawn(sys.executable, ["-m", "fwguide", "fleet", *map(str, two_hosts)], dimensions=(60, columns),
@@ -145,6 +148,7 @@ def test_unreadable_input_exits_2_without_a_traceback(tmp_path: Path) -> None:
     assert f"skipped {garbage}" in proc.stderr
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_a_gpu_the_framework_cannot_use_is_a_problem_with_the_diagnosis_fix(tmp_path: Path,
                                                                            real_report: dict) -> None:
     # A real probe whose driver answers come from the stand-in NVML (two H100s, one visible): torch here is CPU-only.
@@ -167,6 +171,7 @@ def test_a_gpu_the_framework_cannot_use_is_a_problem_with_the_diagnosis_fix(tmp_
     assert host["frameworks"]["pytorch"]["uses_gpu"] is False
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_older_reports_merge_where_keys_allow_and_stale_and_missing_are_found(tmp_path: Path,
                                                                            real_report: dict) -> None:
     old = json.loads((DATA / "probe_h100_constructed.json").read_text())  # fwguide 0.1.0: no host, no probed_at

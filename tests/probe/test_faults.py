@@ -60,6 +60,7 @@ def test_hanging_worker_times_out_and_is_killed(fake_python: Callable[..., Path]
         assert not _running(int(pid))
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_framework_log_line_before_the_result_is_ignored(fake_python: Callable[..., Path]) -> None:
     log = ("2026-11-25 10:00:00.000000: I tensorflow/core/platform/cpu_feature_guard.cc:210] "
            "This TensorFlow binary is optimized to use available CPU instructions.")
@@ -124,6 +125,7 @@ def test_framework_that_fails_to_import_gives_its_first_error_line(bare_python: 
     assert diagnosis["code"] == "import-failed" and "CUDA libraries are missing" in diagnosis["fix"]
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_terminal_shows_progress_then_the_report() -> None:
     import pexpect
 

@@ -49,6 +49,7 @@ def _fix(report: dict, name: str) -> str:
     return _finding(report, name)["fix"]
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_pascal_on_a_cuda_12_2_driver_gets_cu126_pinned_to_torch_2_14_replacing_the_cpu_torch(
         pascal_report: dict) -> None:
     assert pascal_report["machine"]["nvidia"]["cuda_driver_version"] == "12.2"
@@ -58,11 +59,13 @@ def test_pascal_on_a_cuda_12_2_driver_gets_cu126_pinned_to_torch_2_14_replacing_
     assert "6.1, Pascal" in fix and "12.2" in fix
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_pascal_tensorflow_fix_removes_tensorflow_cpu(pascal_report: dict) -> None:
     assert framework(pascal_report, "tensorflow")["packages"].get("tensorflow-cpu")
     assert "pip uninstall -y tensorflow-cpu && pip install 'tensorflow[and-cuda]'" in _fix(pascal_report, "tensorflow")
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_fix_commands_stand_whole_on_their_own_line_at_80_columns(pascal_report: dict) -> None:
     torch_fix = _finding(pascal_report, "pytorch")
     assert torch_fix["command"] == f"{CU126} --force-reinstall"
@@ -91,6 +94,7 @@ def test_pascal_is_never_offered_cu128_or_a_cuda_13_build(pascal_report: dict) -
     ("hopper-r580", "pip install torch --force-reinstall"),
     ("blackwell-r580", "pip install torch --force-reinstall"),
 ])
+@pytest.mark.needs("torch", "tensorflow")
 def test_each_gpu_generation_and_driver_gets_the_torch_build_the_table_gives(case: str, command: str,
                                                                              tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(FAKE_NVML), "FWGUIDE_FAKE_NVML": case, "FWGUIDE_CACHE_DIR": str(tmp_path), **OWN_PIP_FIRST}
@@ -104,6 +108,7 @@ def blackwell_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return _probe("blackwell-r570", tmp_path_factory.mktemp("blackwell"))
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_blackwell_on_a_570_driver_gets_cu128_pinned_to_2_11_or_a_driver_update_never_cu126(
         blackwell_report: dict) -> None:
     nvidia = blackwell_report["machine"]["nvidia"]
@@ -117,6 +122,7 @@ def test_blackwell_on_a_570_driver_gets_cu128_pinned_to_2_11_or_a_driver_update_
     assert not re.search(r"whl/cu126", " ".join(d.get("command", "") for d in blackwell_report["diagnoses"]))
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_blackwell_tensorflow_is_told_its_cuda_builds_have_no_sm_120_kernels(blackwell_report: dict) -> None:
     finding = _finding(blackwell_report, "tensorflow", "gpu-too-new-for-build")
     assert finding["severity"] == "problem"
@@ -127,6 +133,7 @@ def test_blackwell_tensorflow_is_told_its_cuda_builds_have_no_sm_120_kernels(bla
     assert "cpu-only-build" not in codes
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_ampere_on_a_cuda_13_driver_gets_the_package_index_wheel(tmp_path: Path) -> None:
     report = _probe("ampere-r580", tmp_path)
     assert report["machine"]["nvidia"]["cuda_driver_version"] == "13.0"
@@ -149,6 +156,7 @@ def test_activated_virtual_env_is_probed_when_fwguide_runs_from_another(bare_pyt
     assert {f["status"] for f in environment["frameworks"]} == {"missing"}
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_fwguide_s_own_environment_is_probed_when_it_is_the_activated_one() -> None:
     env = {"VIRTUAL_ENV": sys.prefix, "CONDA_PREFIX": ""}
     proc = run_cli("probe-gpu", "--json", "--no-bench", "--framework", "torch", env=env, timeout=300)
@@ -165,6 +173,7 @@ def test_screen_names_the_probed_environment(bare_python: Path) -> None:
     assert f"Frameworks in {bare_python} (VIRTUAL_ENV, the activated environment;" in " ".join(proc.stdout.split())
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_markdown_report_for_an_issue(tmp_path: Path) -> None:
     nvcc = tmp_path / "nvcc"
     nvcc.write_text("#!/bin/sh\necho 'Cuda compilation tools, release 12.4, V12.4.131'\n")
@@ -215,6 +224,7 @@ def test_environment_that_changes_discovery_is_part_of_the_cache_key(bare_python
     assert {f["cached"] for f in changed["environments"][0]["frameworks"]} == {False}
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_ask_next_step_comes_from_the_probe_of_this_machine(pascal_report: dict, tmp_path: Path) -> None:
     saved = tmp_path / "probe.json"
     saved.write_text(json.dumps(pascal_report))

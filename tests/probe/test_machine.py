@@ -52,6 +52,7 @@ def test_nvml_answers_become_gpus(bare_python: Path) -> None:
         ("NVIDIA H100 80GB HBM3", 79.65, "9.0", None, False), ("NVIDIA H100 80GB HBM3", 79.65, "9.0", None, True)]
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_driver_gpu_with_a_cpu_only_torch_is_diagnosed_with_the_fix() -> None:
     report = _probe_with_driver("h100x2", "--framework", "torch")
     found = [d for d in report["diagnoses"] if d["code"] == "cpu-only-build"]

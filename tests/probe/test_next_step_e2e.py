@@ -48,6 +48,7 @@ def test_nvidia_answers_on_a_machine_without_an_nvidia_gpu_are_for_the_training_
                                "tensorflow": "pip install 'tensorflow[and-cuda]'"}[framework]
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_nvidia_answers_on_a_machine_with_the_gpu_replace_the_cpu_build_here(tmp_path: Path) -> None:
     step = _ask("--set", "hardware=nvidia-gpu", cache=tmp_path, nvml="pascal")["next_step"]
     assert step["where"] == "this-environment" and step["python"] and os.path.samefile(step["python"], sys.executable)

@@ -60,6 +60,7 @@ def test_tensorflow_names_its_distribution_and_keras(real_probe: dict) -> None:
     assert packages["keras"] == metadata.version("keras")
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_cpu_machine_is_a_clean_result(real_probe: dict) -> None:
     machine = real_probe["machine"]
     assert machine["nvidia"]["status"] == "absent" and machine["nvidia"]["gpus"] == []
@@ -89,6 +90,7 @@ def test_saved_json_loads_back(real_probe: dict, tmp_path: Path) -> None:
     assert load_probe_json(saved).to_json_dict() == real_probe
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_rich_view_shows_every_section() -> None:
     proc = run_cli("probe-gpu", "--no-bench")
     assert proc.returncode == 0, proc.stderr
@@ -99,6 +101,7 @@ def test_rich_view_shows_every_section() -> None:
     assert "Traceback" not in proc.stderr and proc.stderr == ""
 
 
+@pytest.mark.needs("torch", "tensorflow")
 def test_framework_flag_probes_only_that_framework() -> None:
     proc = run_cli("probe-gpu", "--json", "--framework", "torch", "--no-bench")
     assert proc.returncode == 0, proc.stderr

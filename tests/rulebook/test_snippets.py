@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fwguide import frameworks
 from fwguide.rulebook import load
 
 RUNNER = Path(__file__).resolve().parent.parent / "helpers" / "snippet_runner.py"
@@ -42,7 +43,8 @@ def test_every_category_of_the_article_has_snippets() -> None:
     assert without == []
 
 
-@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+@pytest.mark.parametrize("framework", [pytest.param(f.id, marks=pytest.mark.needs(f.module))
+                                       for f in map(frameworks.get, frameworks.DECISION)])
 @pytest.mark.parametrize(("category_id", "index"), [(cid, i) for cid, i, _ in SNIPPETS],
                          ids=[f"{cid}[{i}]" for cid, i, _ in SNIPPETS])
 def test_snippet_runs(category_id: str, index: int, framework: str) -> None:

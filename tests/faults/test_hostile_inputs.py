@@ -190,10 +190,16 @@ def test_a_rules_folder_1200_deep_gives_no_traceback(tmp_path: Path) -> None:
         deepest = deepest / "d"
         deepest.mkdir(parents=deepest.parent == folder)
     (deepest / "team.yaml").write_text("categories: []\n")
-    for args in (("explain", "coverage"), ("rules", "validate")):
-        proc = run_cli(*args, "--rules", str(folder)) if args[0] == "explain" else run_cli(*args, str(folder))
-        _clean(proc)
-        assert proc.returncode in (0, 2), proc.stderr
+    try:
+        for args in (("explain", "coverage"), ("rules", "validate")):
+            proc = run_cli(*args, "--rules", str(folder)) if args[0] == "explain" else run_cli(*args, str(folder))
+            _clean(proc)
+            assert proc.returncode in (0, 2), proc.stderr
+    finally:  # pytest's own clean-up of old temporary folders recurses, and would fail on 1 200 levels
+        (deepest / "team.yaml").unlink()
+        while deepest != tmp_path:
+            deepest.rmdir()
+            deepest = deepest.parent
 
 
 def test_an_overlay_alias_clash_is_blamed_on_the_overlay(tmp_path: Path) -> None:

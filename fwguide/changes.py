@@ -45,15 +45,26 @@ class Change(msgspec.Struct, frozen=True):
 def what_would_change(answers: Mapping[str, AnswerValue], rulebook: Rulebook, facts: frozenset[str],
                       current: Tally | None = None, limit: int = 8,
                       origins: Mapping[str, str] | None = None) -> tuple[Change, ...]:
-    """The single-answer changes to given answers that flip the recommendation or change its confidence."""
+    """The single-answer changes to given answers that flip the recommendation or change its confidence.
+
+    Tier by tier: a later tier is re-scored only while the list has room, so the changes a person can
+    make cost what they always did and the facts about the team are scored only when they are needed.
+    """
     origins = origins or {}
     matched = match_rules(answers, rulebook, facts, origins=origins)
     current = current or tally_matched(rulebook, matched)
-    ranked: list[tuple[int, bool, float, int, int, Change]] = []
-    for order, question in enumerate(rulebook.questions):
-        if question.id not in answers or origins.get(question.id, "answered") != "answered":
-            continue
-        for answer, added in _one_step(question, answers[question.id]):
+    steps = [(order, question, answer, 3 if question.fixed else 2 if added else ACTIONABLE)
+             for order, question in enumerate(rulebook.questions)
+             if question.id in answers and origins.get(question.id, "answered") == "answered"
+             for answer, added in _one_step(question, answers[question.id])]
+    found: list[Change] = []
+    for tier in (ACTIONABLE, 2, 3):
+        if len(found) >= limit:
+            break
+        ranked: list[tuple[bool, float, int, int, Change]] = []
+        for order, question, answer, step_tier in steps:
+            if step_tier != tier:
+                continue
             # Only the rules that read this answer can change: the others keep their outcome.
             changed = tally_matched(rulebook, match_rules({**answers, question.id: answer}, rulebook, facts,
                                                           matched, question.id, origins))
@@ -63,13 +74,13 @@ def what_would_change(answers: Mapping[str, AnswerValue], rulebook: Rulebook, fa
             moved = abs(changed.scores.lead(current.winner) - current.scores.lead(current.winner))
             if {h.framework for h in changed.hard} != {h.framework for h in current.hard}:
                 moved += 1000.0  # a constraint added or lifted is never a small change
-            tier = 3 if question.fixed else 2 if added else ACTIONABLE
             summary = f"{_phrase(rulebook, question, answers[question.id], answer)}: {_outcome(current, changed)}."
-            ranked.append((tier, not flips, round(moved, 2), _edits(answers[question.id], answer), order, Change(
+            ranked.append((not flips, round(moved, 2), _edits(answers[question.id], answer), order, Change(
                 question=question.id, answer=answer, recommendation=changed.winner, confidence=changed.confidence,
                 summary=summary[:1].upper() + summary[1:], flips=flips, tier=tier)))
-    ranked.sort(key=lambda item: item[:5])
-    return tuple(item[5] for item in ranked[:limit])
+        ranked.sort(key=lambda item: item[:4])
+        found += [item[4] for item in ranked]
+    return tuple(found[:limit])
 
 
 def _outcome(current: Tally, changed: Tally) -> str:

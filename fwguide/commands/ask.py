@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the probe package is imported only when a probe is wanted
     from fwguide.probe import ProbeHandle, ProbeReport
     from fwguide.project import ProjectScan
     from fwguide.render.console import Terminal
+    from fwguide.render.layout import Block
 
 
 PROBE_TIMEOUT = 120.0  # seconds, as probe-gpu's --timeout
@@ -127,13 +128,18 @@ def run(answers_file: Path | None, sets: list[str], no_input: bool, no_probe: bo
     if to_stdout:  # the record (or the answers) is this run's output
         return int(ExitCode.OK)
     from fwguide.outcome import to_json_dict
-    from fwguide.render.ask import screen_blocks
     from fwguide.render.output import choose, emit
 
     written = [p for p in (save, report) if p is not None]
     emit(choose(terminal, json_out), terminal, data=lambda: to_json_dict(outcome),
-         blocks=lambda width: screen_blocks(outcome, rulebook, written, details))
+         blocks=lambda width: _screen(outcome, rulebook, written, details))
     return int(ExitCode.OK)
+
+
+def _screen(outcome: AskOutcome, rulebook: Rulebook, written: list[Path], details: bool) -> list[Block]:
+    from fwguide.render.ask import screen_blocks  # only a drawn screen needs the view (not --json)
+
+    return screen_blocks(outcome, rulebook, written, details)
 
 
 def list_questions(rules: Path | None, json_out: bool) -> int:
@@ -237,7 +243,9 @@ def _gather(rulebook: Rulebook, given: dict[str, AnswerValue], machine: _Machine
         )
     machine.start()
     machine.finish()  # the scores need its facts anyway, so detected answers may as well use it
-    return with_defaults(rulebook, given, {**(machine.answers() if unanswered else {}), **found})
+    # The machine is asked only for a question it can answer (os, hardware) that nobody answered.
+    detectable = any(q.detect for q in rulebook.questions if q.id in unanswered)
+    return with_defaults(rulebook, given, {**(machine.answers() if detectable else {}), **found})
 
 
 def _outcome(rulebook: Rulebook, answers: Answers, probe_report: ProbeReport | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -27,23 +28,26 @@ def run(category: str | None, list_all: bool, json_out: bool, check: bool, rules
         return _list(rulebook, json_out, terminal)
     found = find_category(rulebook, category)
     results = _run_checks(found, json_out, terminal, python) if check else None
-    from fwguide.render.explain import category_blocks
-
     emit(choose(terminal, json_out), terminal, data=lambda: category_json(rulebook, found, results),
-         blocks=lambda width: category_blocks(rulebook, found, results))
+         blocks=lambda width: _view().category_blocks(rulebook, found, results))
     failed = results is not None and any(r.status in {"fail", "error"} for r in results)
     return int(ExitCode.PROBLEM if failed else ExitCode.OK)
 
 
-def _list(rulebook: Rulebook, json_out: bool, terminal: Terminal) -> int:
-    from fwguide.render.explain import list_blocks
+def _view() -> Any:
+    """The explain views, imported only when a screen is drawn: `--json` never needs the layout."""
+    from fwguide.render import explain
 
+    return explain
+
+
+def _list(rulebook: Rulebook, json_out: bool, terminal: Terminal) -> int:
     emit(choose(terminal, json_out), terminal, data=lambda: {
         "rulebook": _meta_json(rulebook),
         "categories": [{"id": c.id, "title": c.title, "kind": c.kind, "aliases": c.aliases,
                         "winner_2017": seed_winner(c), "winner_today": c.current.winner}
                        for c in rulebook.categories],
-    }, blocks=lambda width: list_blocks(rulebook))
+    }, blocks=lambda width: _view().list_blocks(rulebook))
     return int(ExitCode.OK)
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
+# Patterns are kept as sources: re compiles (and caches) each on first use, so importing costs nothing.
 # Where a command or URL too long for its line may fold: after a space or a slash, before - _ . ? & =.
-_TOKEN_END = re.compile(r"(?<=[ /])|(?=[-_.?&=])")
+_TOKEN_END = r"(?<=[ /])|(?=[-_.?&=])"
 # Where a long line of code may break: after ", " or an opening bracket, or before a space; failing those,
 # before the "." of an attribute.
-_CODE_BREAKS = (re.compile(r"(?<=, )|(?<=[(\[{])|(?= )"), re.compile(r"(?=\.)"))
+_CODE_BREAKS = (r"(?<=, )|(?<=[(\[{])|(?= )", r"(?=\.)")
 
 
 def fold(line: str, room: int) -> list[str]:
@@ -21,7 +22,7 @@ def fold(line: str, room: int) -> list[str]:
     so the terminal never breaks it mid-word; a piece with no boundary in reach is cut at `room`."""
     pieces = []
     while len(line) > room > 0:
-        cuts = [m.start() for m in _TOKEN_END.finditer(line, 1, room) if m.start() > room // 3]
+        cuts = [m.start() for m in re.compile(_TOKEN_END).finditer(line, 1, room) if m.start() > room // 3]
         cut = cuts[-1] if cuts else room
         pieces.append(line[:cut].rstrip())
         line = line[cut:].lstrip() if line[cut - 1:cut] == " " else line[cut:]
@@ -53,7 +54,8 @@ def wrap_code(source: str, width: int) -> str:
         indent = len(line) - len(line.lstrip())
         while len(line) > width:
             cuts = next((found for pattern in _CODE_BREAKS if (found := [
-                m.start() for m in pattern.finditer(line, indent + 1, width + 1) if indent + 8 < m.start()])), [])
+                m.start() for m in re.compile(pattern).finditer(line, indent + 1, width + 1)
+                if indent + 8 < m.start()])), [])
             if not cuts:
                 break  # one long token: shown whole rather than cut inside it
             head, rest = line[:cuts[-1]].rstrip(), line[cuts[-1]:].lstrip()

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fwguide.errors import FwguideError
-from fwguide.render.console import Terminal
-from fwguide.render.layout import Block
+
+if TYPE_CHECKING:  # the layout is imported only when something is drawn: `--json` never needs it
+    from fwguide.render.console import Terminal
+    from fwguide.render.layout import Block
 
 Format = Literal["rich", "plain", "json", "markdown"]
 SCHEMA_VERSION = 1  # of every JSON document fwguide prints; probe reports carry their own (the same number)

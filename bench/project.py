@@ -2,8 +2,9 @@
 
 Target (issue 13): at most 1.5x importing typer + rich. The folder is what a small ML team's
 repository looks like: a package, tests, notebooks with outputs, dependency files, a git folder
-and a virtual environment full of packages (which the scan must skip). The last row answers
-existing_code and experience, so nothing is scanned: the difference is the scan's own cost.
+and a virtual environment full of packages (which the scan must skip). The last row gives the
+same answers from a file, which speaks for its own project, so nothing is scanned: the difference
+is the scan's own cost.
 """
 
 from __future__ import annotations
@@ -57,13 +58,14 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "app"
         ordinary_project(project)
+        answers = Path(folder) / "answers.yaml"
+        answers.write_text("existing_code: pytorch\nexperience: pytorch\n")
         ask = [str(Path(PYTHON).with_name("fwguide")), "ask", "--no-input", "--no-probe", "--json"]
         compare(
             [PYTHON, "-c", "import typer, rich"],
             {
                 "fwguide ask --no-input --no-probe --json (scans the project)": ask,
-                "fwguide ask ... --set existing_code,experience (no scan)": [
-                    *ask, "--set", "existing_code=pytorch", "--set", "experience=pytorch"],
+                "fwguide ask --answers F ... (an answers file: no scan)": [*ask, "--answers", str(answers)],
             },
             env={"FWGUIDE_CACHE_DIR": str(Path(folder) / "cache")},
             targets={"fwguide ask --no-input --no-probe --json (scans the project)": 1.5},

@@ -87,7 +87,8 @@ def _kind_of(name: str) -> tuple[str, str] | None:
         return "h5", "an HDF5 file"
     shard = re.match(_SHARD, lowered) if "-of-" in lowered else None
     lowered = shard.group(1) + shard.group(2) if shard else lowered
-    return _SUFFIXES.get(os.path.splitext(lowered)[1]) or _NAMES.get(lowered)
+    dot = lowered.rfind(".")  # the suffix as splitext gives it, at a fraction of the cost (every file comes here)
+    return (_SUFFIXES.get(lowered[dot:]) if dot > 0 else None) or _NAMES.get(lowered)
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:

@@ -138,6 +138,7 @@ class Walker:
             if folder != self.root and any(e.name in _ENV_MARKERS for e in entries):
                 continue
             self.models += in_folder(os.path.join(folder, "")[len(self.prefix):], entries)
+            folder_name = folder.name
             for entry in entries:
                 if self._out_of_bounds():
                     return
@@ -147,7 +148,7 @@ class Walker:
                         if not name.startswith(".") and name not in SKIP_DIRS and not name.endswith(".egg-info"):
                             folders.append(Path(entry.path))
                         continue
-                    kind = _kind(name, folder.name)
+                    kind = _kind(name, folder_name)
                     if kind is not None and entry.is_file():
                         self._consider(entry, kind)
                 except OSError:

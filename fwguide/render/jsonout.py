@@ -8,7 +8,7 @@ import sys
 import msgspec
 
 # What JSON may carry raw but a terminal would act on: DEL, C1 controls, bidirectional controls,
-# line and paragraph separators. Inside a JSON string a \uXXXX escape keeps the same value.
+# line and paragraph separators. Inside a JSON string a \u escape of four hex digits keeps the same value.
 _RAW_CONTROLS = "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 

@@ -153,22 +153,18 @@ def finish_output(code: int) -> int:
     """
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        return code or 1
     except (OSError, ValueError) as exc:
-        _silence_stdout()
-        _say(f"error: the output could not be written whole ({getattr(exc, 'strerror', None) or exc})\n")
-        return 1
+        return output_failed(exc, code)
     return code
 
 
-def output_failed(exc: OSError) -> int:
-    """The exit code for a run whose writing to stdout raised `exc`, with the reason on stderr."""
+def output_failed(exc: OSError | ValueError, code: int = 1) -> int:
+    """The exit code for a run whose writing to stdout raised `exc`: `code` (never 0) when the reader went
+    away, else 1 with the reason on stderr."""
     _silence_stdout()
-    if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
-        return 1
-    _say(f"error: the output could not be written whole ({exc.strerror or exc})\n")
+    if isinstance(exc, BrokenPipeError) or getattr(exc, "errno", None) == errno.EPIPE:
+        return code or 1
+    _say(f"error: the output could not be written whole ({getattr(exc, 'strerror', None) or exc})\n")
     return 1
 
 

@@ -14,7 +14,7 @@ import msgspec
 
 from fwguide.frameworks import DECISION
 from fwguide.rulebook.names import FACTS, FACTS_KEY
-from fwguide.rulebook.schema import Rulebook, Split
+from fwguide.rulebook.schema import Question, Rulebook, Split
 from fwguide.scoring import CONTESTED_PULL, AnswerValue, Cause, Contribution, HardConstraint, match_when
 
 # Both sides must pull at least this hard (points from answers given or detected) for a split route to show:
@@ -37,6 +37,16 @@ class Factor(msgspec.Struct, frozen=True):
         return self.question, str(self.answer)
 
 
+def answer_words(question: Question, value: AnswerValue, short: bool = True) -> str:
+    """An answer in the question's own words (its choices' short forms, or their labels), never its ids;
+    yes/no in the question's own words when it has them."""
+    if isinstance(value, bool):
+        word = "yes" if value else "no"
+        return question.says.get(word, word) if short else word
+    names = {c.id: (c.short if short else "") or c.label for c in question.choices}
+    return ", ".join(names.get(v, v) for v in (value if isinstance(value, list) else [value]))
+
+
 def label(rulebook: Rulebook, question_id: str, answer: AnswerValue,
           fact_words: Mapping[str, str] | None = None) -> str:
     """An answer in the few words the result screen uses; a fact as its finder describes it (`fact_words`: the
@@ -44,12 +54,11 @@ def label(rulebook: Rulebook, question_id: str, answer: AnswerValue,
     if question_id == FACTS_KEY:
         return (fact_words or {}).get(str(answer)) or FACTS.get(str(answer), str(answer))
     question = rulebook.question(question_id)
-    if isinstance(answer, bool):
-        word = "yes" if answer else "no"
-        return question.says.get(word, f"{question.id}: {word}") if question else f"{question_id}: {word}"
-    values = answer if isinstance(answer, list) else [answer]
-    choices = {c.id: c for c in question.choices} if question else {}
-    return ", ".join(choices[v].short or choices[v].label if v in choices else v for v in values)
+    if isinstance(answer, bool) and not (question and ("yes" if answer else "no") in question.says):
+        return f"{question_id}: {'yes' if answer else 'no'}"  # a bare yes means nothing on a results screen
+    if question is None:
+        return ", ".join(answer if isinstance(answer, list) else [str(answer)])
+    return answer_words(question, answer)
 
 
 def _shares(contribution: Contribution) -> list[tuple[Cause, str | bool]]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from fwguide.answers import Answers, default_for
 from fwguide.engine import AnswerValue
+from fwguide.factors import answer_words
 from fwguide.rulebook.schema import Question, Rulebook
 
 if TYPE_CHECKING:  # questionary is slow to import: only a terminal session loads it
@@ -44,7 +45,7 @@ def ask(rulebook: Rulebook, given: Mapping[str, AnswerValue], machine: Callable[
     """
     for question in rulebook.questions:
         if question.id in given:
-            line = f"{question.prompt} {words(question, given[question.id], short=False)} (given)"
+            line = f"{question.prompt} {answer_words(question, given[question.id], short=False)} (given)"
             print("\n".join(textwrap.wrap(line, max(terminal.width - 1, 20), initial_indent="  ",
                                            subsequent_indent="    ", break_on_hyphens=False)))
     if not terminal.menus:  # TERM=dumb: numbered questions read line by line, no cursor movement
@@ -77,18 +78,9 @@ def ask(rulebook: Rulebook, given: Mapping[str, AnswerValue], machine: Callable[
     return Answers(values={q.id: given[q.id] if q.id in given else chosen[q.id] for q in rulebook.questions})
 
 
-def words(question: Question, value: AnswerValue, short: bool = True) -> str:
-    """An answer in the question's own words (its labels, or their short forms), never its ids."""
-    if isinstance(value, bool):
-        return question.says.get("yes" if value else "no", "yes" if value else "no") if short else (
-            "yes" if value else "no")
-    names = {c.id: (c.short if short else "") or c.label for c in question.choices}
-    return ", ".join(names.get(v, v) for v in (value if isinstance(value, list) else [value]))
-
-
 def answered_lines(question: Question, answer: AnswerValue, progress: str, width: int) -> list[str]:
     """The question and its answer as they stay on the screen, wrapped between words."""
-    shown = words(question, answer, short=False)
+    shown = answer_words(question, answer, short=False)
     return textwrap.wrap(f"{progress} {question.prompt} {shown}", max(width - 1, 20),
                          subsequent_indent=" " * (len(progress) + 1), break_on_hyphens=False)
 
@@ -143,7 +135,7 @@ class _Menu:
     def _title(self) -> tuple[str, str]:
         """The question wrapped to the width at word boundaries, and its (default: …) note."""
         word = {"detected": "detected here", "default": "default"}.get(self.origin, "your answer")
-        note = f"({word}: {words(self.question, self.shown)})"
+        note = f"({word}: {answer_words(self.question, self.shown)})"
         room = self.width - 1
         lines = textwrap.wrap(self.question.prompt, room, initial_indent=" " * (len(self.progress) + 1))
         lines[0] = lines[0].lstrip()

@@ -65,7 +65,8 @@ def checked_packages(rulebook: Rulebook) -> list[Baseline]:
 
 def release(text: str) -> tuple[int, ...]:
     """The release numbers of a version: '2.13.0+cpu' -> (2, 13, 0); '1!2.0.post1' -> (2, 0); '' -> ()."""
-    match = re.match(r"\s*v?(?:\d+!)?(\d+(?:\.\d+)*)", text)
+    # ASCII digit runs of a sane length: the index's answer is outside text (int() of 5,000 digits raises)
+    match = re.match(r"\s*v?(?:[0-9]{1,9}!)?([0-9]{1,9}(?:\.[0-9]{1,9})*)", text)
     return tuple(int(n) for n in match.group(1).split(".")) if match else ()
 
 

@@ -11,7 +11,6 @@ takes: every file that uses the framework, classed by the heaviest thing in it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from fwguide import frameworks
+from fwguide.install.versions import version_tuple
 from fwguide.project.models import ModelFile
 
 if TYPE_CHECKING:
@@ -248,10 +248,6 @@ def _evidence(apis: Iterable[LegacyApi]) -> list[str]:
     return sentences[:3]
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if re.fullmatch(r"[0-9]{1,9}", part) else 0 for part in version.split("."))
-
-
 def _ceilings(tally: _Tally) -> list[Ceiling]:
     """The newest release each framework (or package) can have while removed APIs are still used."""
     groups: dict[tuple[str, str, str], dict[str, set[str]]] = {}  # (framework, package, last) -> entry id -> files
@@ -263,10 +259,10 @@ def _ceilings(tally: _Tally) -> list[Ceiling]:
     order = {f: i for i, f in enumerate(frameworks.ids())}
     ceilings = []
     for (framework, package, last), found in sorted(groups.items(), key=lambda item: (
-            order.get(item[0][0], len(order)), item[0][1], _version_key(item[0][2]))):
+            order.get(item[0][0], len(order)), item[0][1], version_tuple(item[0][2]))):
         entries = [tally.entries[i] for i in sorted(found)]
         product = _product(entries[0])
-        since = sorted({e.since for e in entries if e.since}, key=_version_key)
+        since = sorted({e.since for e in entries if e.since}, key=version_tuple)
         files = set().union(*found.values())
         because = (f"{', '.join(e.api for e in entries)}: removed in {product} {' / '.join(since)}, used in "
                    f"{len(files)} file{'s' if len(files) != 1 else ''}")

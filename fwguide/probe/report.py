@@ -32,12 +32,12 @@ def now_iso() -> str:
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def cache_note(gathered_at: str, now: datetime.datetime | None = None) -> str:
-    """How old a cached result is, and how to get a fresh one: "cached 12 min ago; --refresh to probe again"."""
+def cache_age(gathered_at: str, now: datetime.datetime | None = None) -> str:
+    """How old a cached result is: "cached 12 min ago" ("cached" when its time cannot be read)."""
     try:
         then = datetime.datetime.fromisoformat(gathered_at)
     except ValueError:
-        return "cached; --refresh to probe again"
+        return "cached"
     now = now or datetime.datetime.now(datetime.timezone.utc)
     minutes = max(0, int((now - then).total_seconds() // 60))
     if minutes < 120:
@@ -46,7 +46,12 @@ def cache_note(gathered_at: str, now: datetime.datetime | None = None) -> str:
         age = f"{minutes // 60} h"
     else:
         age = f"{minutes // (24 * 60)} days"
-    return f"cached {age} ago; --refresh to probe again"
+    return f"cached {age} ago"
+
+
+def cache_note(gathered_at: str, now: datetime.datetime | None = None) -> str:
+    """How old a cached result is, and how to get a fresh one: "cached 12 min ago; --refresh to probe again"."""
+    return f"{cache_age(gathered_at, now)}; --refresh to probe again"
 
 
 def _bench_device(devices: Sequence[WorkerDevice], label: str) -> WorkerDevice | None:

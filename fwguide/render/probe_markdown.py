@@ -11,16 +11,12 @@ from collections.abc import Sequence
 
 from fwguide import frameworks
 from fwguide.probe.model import Environment, FrameworkReport, MachineInfo, ProbeReport
+from fwguide.probe.report import cache_age
 from fwguide.render.layout import Block, Heading, Table, text
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> Table:
     return Table(header=header, rows=[tuple(str(c) for c in row) for row in rows])
-
-
-def _age(note: str) -> str:
-    """A cache note without the advice to the person who ran it ("--refresh"): a pasted report has no reader to act."""
-    return note.split(";")[0]
 
 
 def _machine_rows(machine: MachineInfo) -> list[tuple[object, ...]]:
@@ -89,9 +85,10 @@ def _environment(environment: Environment) -> list[Block]:
         Heading(f"Python environment: {environment.python} (Python {environment.python_version or '?'}{chosen})",
                 level=4),
         _table(("", *(frameworks.title(r.framework) for r in reports), "from"), rows)]
-    notes = sorted({r.cache_note for r in reports if r.cached and r.cache_note})
-    if notes:
-        blocks.append(text(f"Framework results {_age(notes[-1])}."))
+    # Only how old, never the advice to the person who ran it ("--refresh"): a pasted report has no reader to act.
+    oldest = min((r.probed_at for r in reports if r.cached), default=None)
+    if oldest is not None:
+        blocks.append(text(f"Framework results {cache_age(oldest)}."))
     return blocks
 
 
@@ -99,7 +96,7 @@ def markdown_blocks(report: ProbeReport) -> list[Block]:
     """The whole report for `--markdown`: a compact form to paste into a GitHub issue."""
     host = f" · host {report.host}" if report.host else ""
     heading = f"fwguide {report.fwguide_version} · probed {report.created}{host}"
-    cached = f" ({_age(report.machine.cache_note)})" if report.machine.cache_note else ""
+    cached = f" ({cache_age(report.machine.examined_at)})" if report.machine.cache_note else ""
     blocks: list[Block] = [Heading("fwguide probe-gpu report", level=3), text(heading),
                            Heading(f"Machine{cached}", level=4),
                            _table(("", "value", "from"), _machine_rows(report.machine))]
